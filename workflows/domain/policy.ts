@@ -131,10 +131,11 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function merge<T>(base: T, over: unknown): T {
+/** Lays `over` onto `base` key by key (arrays and scalars replace). */
+export function deepMerge<T>(base: T, over: unknown): T {
   if (!isPlainObject(over) || !isPlainObject(base)) return (over === undefined ? base : over) as T;
   const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(over)) out[k] = merge((base as Record<string, unknown>)[k], v);
+  for (const [k, v] of Object.entries(over)) out[k] = deepMerge((base as Record<string, unknown>)[k], v);
   return out as T;
 }
 
@@ -185,7 +186,7 @@ export function policyProblems(p: Policy): string[] {
 
 /** Defaults with the overrides laid over them; throws listing every problem. */
 export function resolvePolicy(overrides?: unknown): Policy {
-  const policy = merge(DEFAULT_POLICY, overrides ?? {});
+  const policy = deepMerge(DEFAULT_POLICY, overrides ?? {});
   const problems = policyProblems(policy);
   if (problems.length) throw new Error(`invalid policy:\n  ${problems.join('\n  ')}`);
   return policy;

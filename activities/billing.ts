@@ -1,0 +1,233 @@
+/**
+ * Settlement (SPEC 3.9): the invoice (one per order), payments (partial
+ * allowed, one per bank reference), and dunning reminders (one per invoice
+ * and level, the email sent exactly once; the final level puts the customer
+ * on credit hold and alerts the finance manager).
+ */
+import type { ActivityDeps } from './index';
+import { fmt, money } from '../workflows/domain/money';
+import { outstanding } from '../workflows/domain/billing';
+import { TX, badInput, notFound, toDate, wrongStage, writeAudit } from './audit';
+import { notifyRole } from './email/notify';
+import { sendOnce } from './email/outbox';
+import { render, staffMessage } from './email/templates';
+
+/** INV-2026-000123 for SO-2026-000123. */
+export function invoiceNoFor(orderNo: string): string {
+  return `INV-${orderNo.replace(/^SO-/, '')}`;
+}
+
+export interface IssuedInvoice {
+  invoiceId: string;
+  invoiceNo: string;
+  amount: string;
+  dueDate: string;
+}
+
+export async function issueInvoice(
+  deps: ActivityDeps,
+  a: { orderId: string; issuedAt: string; dueDate: string },
+): Promise<IssuedInvoice> {
+  const issuedAt = toDate(a.issuedAt, 'issuedAt');
+  const dueDate = toDate(a.dueDate, 'dueDate');
+  return deps.prisma.$transaction(async (tx) => {
+    const order = await tx.order.findUnique({ where: { id: a.orderId } });
+    if (!order) throw notFound(`order ${a.orderId} not found`);
+    const inserted = await tx.invoice.createMany({
+      data: [
+        {
+          invoiceNo: invoiceNoFor(order.orderNo),
+          orderId: order.id,
+          customerId: order.customerId,
+          amount: order.totalAmount,
+          currency: order.currency,
+          issuedAt,
+          dueDate,
+          status: 'open',
+        },
+      ],
+      skipDuplicates: true,
+    });
+    const inv = await tx.invoice.findUniqueOrThrow({ where: { orderId: order.id } });
+    if (inserted.count === 1)
+      await writeAudit(tx, {
+        key: `invoice:${order.id}`,
+        actor: 'system',
+        action: 'invoice.issue',
+        entity: 'invoice',
+        entityId: inv.id,
+        orderNo: order.orderNo,
+        after: {
+          invoiceNo: inv.invoiceNo,
+          amount: inv.amount.toFixed(2),
+          currency: inv.currency,
+          issuedAt: a.issuedAt,
+          dueDate: inv.dueDate.toISOString(),
+        },
+      });
+    return { invoiceId: inv.id, invoiceNo: inv.invoiceNo, amount: inv.amount.toFixed(2), dueDate: inv.dueDate.toISOString() };
+  }, TX);
+}
+
+export interface RecordedPayment {
+  paymentId: string;
+  paid: string;
+  outstanding: string;
+  paidInFull: boolean;
+}
+
+const AMOUNT_RE = /^\d{1,16}(\.\d{1,2})?$/;
+
+/**
+ * One payment per (invoice, reference): the same reference with the same
+ * amount returns the first recording; with another amount it is refused.
+ * A payment larger than what is outstanding is refused.
+ */
+export async function recordPayment(
+  deps: ActivityDeps,
+  a: { orderId: string; amount: string; reference: string; paidAt: string; actor: string },
+): Promise<RecordedPayment> {
+  const amountText = typeof a.amount === 'string' ? a.amount.trim() : '';
+  if (!AMOUNT_RE.test(amountText) || money(amountText).lte(0))
+    throw badInput(`amount: "${String(a.amount)}" must be a positive amount with at most 2 decimals`, 'amount');
+  const reference = typeof a.reference === 'string' ? a.reference.trim() : '';
+  if (!reference) throw badInput('reference: a payment reference is required', 'reference');
+  const paidAt = toDate(a.paidAt, 'paidAt');
+  const amount = money(amountText);
+
+  return deps.prisma.$transaction(async (tx) => {
+    const locked = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM invoices WHERE order_id = ${a.orderId} FOR UPDATE`;
+    const order = await tx.order.findUnique({ where: { id: a.orderId }, select: { orderNo: true } });
+    if (!order) throw notFound(`order ${a.orderId} not found`);
+    if (locked.length === 0) throw wrongStage(`order ${order.orderNo} has no invoice yet`);
+    const inv = await tx.invoice.findUniqueOrThrow({ where: { id: locked[0].id } });
+    const amountOf = (paid: string) => ({ paid, outstanding: outstanding(inv.amount.toFixed(2), paid) });
+
+    const prior = await tx.payment.findUnique({ where: { invoiceId_reference: { invoiceId: inv.id, reference } } });
+    if (prior) {
+      if (!money(prior.amount.toFixed(2)).eq(amount))
+        throw badInput(
+          `reference: payment ${reference} was already recorded with amount ${prior.amount.toFixed(2)}, not ${fmt(amount)}`,
+          'reference',
+        );
+      const now = amountOf(inv.paid.toFixed(2));
+      return { paymentId: prior.id, ...now, paidInFull: money(now.outstanding).isZero() };
+    }
+    if (inv.status === 'void') throw wrongStage(`invoice ${inv.invoiceNo} is void`);
+    const before = amountOf(inv.paid.toFixed(2));
+    if (amount.gt(money(before.outstanding)))
+      throw badInput(`amount: ${fmt(amount)} is more than the outstanding ${before.outstanding}`, 'amount');
+
+    const paid = fmt(money(inv.paid.toFixed(2)).plus(amount));
+    const after = amountOf(paid);
+    const paidInFull = money(after.outstanding).isZero();
+    const payment = await tx.payment.create({
+      data: { invoiceId: inv.id, amount: fmt(amount), reference, paidAt, recordedBy: a.actor },
+    });
+    await tx.invoice.update({ where: { id: inv.id }, data: { paid, status: paidInFull ? 'paid' : 'open' } });
+    await writeAudit(tx, {
+      key: `payment:${inv.id}:${reference}`,
+      actor: a.actor,
+      action: 'payment.record',
+      entity: 'invoice',
+      entityId: inv.id,
+      orderNo: order.orderNo,
+      before: { ...before, status: inv.status },
+      after: { ...after, status: paidInFull ? 'paid' : 'open', payment: { id: payment.id, amount: fmt(amount), reference, paidAt: a.paidAt } },
+    });
+    return { paymentId: payment.id, ...after, paidInFull };
+  }, TX);
+}
+
+/**
+ * The reminder of one level for one invoice. Skipped (sent: false) when the
+ * invoice is no longer open and this level was never sent; otherwise the
+ * email goes out once (outbox key `dunning:<invoiceId>:<level>`) and the
+ * answer is sent: true, retries included. The final level also puts the
+ * customer on credit hold and alerts the finance manager.
+ */
+export async function sendDunningReminder(
+  deps: ActivityDeps,
+  a: { orderId: string; invoiceId: string; level: string; final: boolean },
+): Promise<{ sent: boolean }> {
+  const { prisma } = deps;
+  const inv = await prisma.invoice.findUnique({
+    where: { id: a.invoiceId },
+    include: { order: { include: { customer: true } } },
+  });
+  if (!inv || inv.orderId !== a.orderId) throw notFound(`invoice ${a.invoiceId} of order ${a.orderId} not found`);
+  const order = inv.order;
+  const customer = order.customer;
+  const emailKey = `dunning:${inv.id}:${a.level}`;
+
+  const reminder = await prisma.dunningReminder.findUnique({ where: { invoiceId_level: { invoiceId: inv.id, level: a.level } } });
+  if (!reminder) {
+    const email = await prisma.emailOutbox.findUnique({ where: { key: emailKey }, select: { status: true } });
+    if (inv.status !== 'open' && email?.status !== 'sent') return { sent: false };
+    const owed = outstanding(inv.amount.toFixed(2), inv.paid.toFixed(2));
+    const mail = render('dunning_reminder', customer.language === 'en' ? 'en' : 'zh', {
+      level: a.level,
+      orderNo: order.orderNo,
+      customerName: customer.name,
+      invoiceNo: inv.invoiceNo,
+      currency: inv.currency,
+      amount: inv.amount.toFixed(2),
+      paid: inv.paid.toFixed(2),
+      outstanding: owed,
+      dueDate: inv.dueDate.toISOString(),
+    });
+    await sendOnce(deps, {
+      key: emailKey,
+      orderId: order.id,
+      to: { name: customer.name, address: customer.email },
+      template: 'dunning_reminder',
+      ...mail,
+    });
+    await prisma.$transaction(async (tx) => {
+      await tx.dunningReminder.createMany({
+        data: [{ invoiceId: inv.id, level: a.level, sentAt: new Date(), emailKey }],
+        skipDuplicates: true,
+      });
+      await writeAudit(tx, {
+        key: `dunning:${inv.id}:${a.level}`,
+        actor: 'system',
+        action: 'dunning.remind',
+        entity: 'invoice',
+        entityId: inv.id,
+        orderNo: order.orderNo,
+        after: { level: a.level, final: a.final, outstanding: owed, emailKey },
+      });
+    }, TX);
+  }
+
+  if (a.final) {
+    const reason = `final dunning notice for invoice ${inv.invoiceNo} (order ${order.orderNo})`;
+    const alertKey = `${emailKey}:credit_hold`;
+    await prisma.$transaction(async (tx) => {
+      const c = await tx.customer.findUniqueOrThrow({ where: { id: customer.id } });
+      const inserted = await tx.alert.createMany({
+        data: [{ key: alertKey, orderId: order.id, kind: 'credit_hold', role: 'finance_manager', message: reason }],
+        skipDuplicates: true,
+      });
+      if (inserted.count === 0) return; // done by an earlier attempt
+      if (!c.creditHold) await tx.customer.update({ where: { id: c.id }, data: { creditHold: true, creditHoldReason: reason } });
+      await writeAudit(tx, {
+        key: `credit-hold:${inv.id}:${a.level}`,
+        actor: 'system',
+        action: 'customer.credit_hold',
+        entity: 'customer',
+        entityId: c.id,
+        orderNo: order.orderNo,
+        before: { creditHold: c.creditHold, creditHoldReason: c.creditHoldReason },
+        after: { creditHold: true, creditHoldReason: c.creditHold ? c.creditHoldReason : reason },
+      });
+    }, TX);
+    const note = staffMessage('alert', {
+      orderNo: order.orderNo,
+      stage: order.stage,
+      detail: `Customer ${customer.name} (${customer.code}) is now on credit hold: ${reason}. Outstanding: ${inv.currency} ${outstanding(inv.amount.toFixed(2), inv.paid.toFixed(2))}.`,
+    });
+    await notifyRole(deps, { key: alertKey, orderId: order.id, role: 'finance_manager', ...note });
+  }
+  return { sent: true };
+}

@@ -1,0 +1,126 @@
+/**
+ * The automatic checks shown with the sales and finance review tasks (SPEC
+ * 3.2, 3.3). The rules are the domain's (prechecks.ts, pricing.ts,
+ * credit.ts); this module only gathers the figures from the database.
+ * Read-only, so a retry is harmless.
+ *
+ * Credit exposure: open receivables = sum of (amount - paid) over the
+ * customer's open invoices; open orders = total of the customer's other
+ * orders that are not closed, rejected or cancelled and not yet invoiced.
+ */
+import Decimal from 'decimal.js';
+import type { ActivityDeps } from './index';
+import type { PrismaClient } from '../generated/prisma/client';
+import { TERMINAL_STAGES } from '../workflows/order/contract';
+import { creditExposure, creditLimitOf, type CreditExposure } from '../workflows/domain/credit';
+import { fixed, fmt, money } from '../workflows/domain/money';
+import { priceReview, type PriceReview, type PricedLine } from '../workflows/domain/pricing';
+import { salesPrechecks as precheckRules } from '../workflows/domain/prechecks';
+import { notFound } from './audit';
+
+export interface FinanceCheck {
+  credit: CreditExposure;
+  price: PriceReview;
+  termsAllowed: boolean;
+  problems: string[];
+}
+
+async function loadOrder(prisma: PrismaClient, orderId: string) {
+  const order = await prisma.order.findUnique({
+    where: { id: orderId },
+    include: { customer: true, lines: { include: { product: true }, orderBy: { lineNo: 'asc' } } },
+  });
+  if (!order) throw notFound(`order ${orderId} not found`);
+  return order;
+}
+type LoadedOrder = Awaited<ReturnType<typeof loadOrder>>;
+
+/** Open receivables and open orders of the order's customer, this order excluded. */
+export async function creditFigures(
+  prisma: PrismaClient,
+  customerId: string,
+  excludeOrderId: string,
+): Promise<{ openReceivables: string; openOrders: string }> {
+  const [invoices, orders] = await Promise.all([
+    prisma.invoice.aggregate({ where: { customerId, status: 'open' }, _sum: { amount: true, paid: true } }),
+    prisma.order.aggregate({
+      where: { customerId, id: { not: excludeOrderId }, stage: { notIn: [...TERMINAL_STAGES] }, invoice: { is: null } },
+      _sum: { totalAmount: true },
+    }),
+  ]);
+  const amount = money(invoices._sum.amount?.toFixed(2) ?? '0');
+  const paid = money(invoices._sum.paid?.toFixed(2) ?? '0');
+  return { openReceivables: fmt(amount.minus(paid)), openOrders: fmt(orders._sum.totalAmount?.toFixed(2) ?? '0') };
+}
+
+async function creditOf(prisma: PrismaClient, order: LoadedOrder): Promise<CreditExposure> {
+  const figures = await creditFigures(prisma, order.customerId, order.id);
+  return creditExposure({
+    creditLimit: order.customer.creditLimit.toFixed(2),
+    ...figures,
+    thisOrder: order.totalAmount.toFixed(2),
+    creditHold: order.customer.creditHold,
+  });
+}
+
+function pricedLines(order: LoadedOrder): PricedLine[] {
+  return order.lines.map((l) => ({
+    lineNo: l.lineNo,
+    sku: l.product.sku,
+    quantity: l.quantity,
+    unitPrice: l.unitPrice.toFixed(2),
+    listPrice: l.product.listPrice.toFixed(2),
+    standardCost: l.product.standardCost.toFixed(2),
+  }));
+}
+
+const isoDate = (d: Date) => d.toISOString().slice(0, 10);
+
+export async function salesPrechecks(
+  deps: ActivityDeps,
+  a: { orderId: string; priceDeviation: string },
+): Promise<{ problems: string[] }> {
+  const order = await loadOrder(deps.prisma, a.orderId);
+  const credit = await creditOf(deps.prisma, order);
+  const address = (order.deliveryAddress ?? {}) as { region?: string; city?: string; line1?: string };
+  const problems = precheckRules({
+    lines: pricedLines(order),
+    requestedDeliveryDate: isoDate(order.requestedDeliveryDate),
+    orderDate: isoDate(order.orderDate),
+    contactName: order.contactName,
+    address,
+    credit,
+    priceDeviation: a.priceDeviation,
+  });
+  // Products are looked up here: a line whose product is no longer sold.
+  for (const l of order.lines)
+    if (!l.product.active) problems.push(`line ${l.lineNo} (${l.product.sku}): product is no longer active`);
+  return { problems };
+}
+
+const pct = (fraction: string) => `${fixed(new Decimal(fraction).times(100), 2)}%`;
+
+export async function financeCheck(
+  deps: ActivityDeps,
+  a: { orderId: string; minMargin: string; priceDeviation: string },
+): Promise<FinanceCheck> {
+  const order = await loadOrder(deps.prisma, a.orderId);
+  const credit = await creditOf(deps.prisma, order);
+  const price = priceReview(pricedLines(order), { minMargin: a.minMargin, priceDeviation: a.priceDeviation });
+  const allowed = order.customer.allowedPaymentTerms;
+  const termsAllowed = allowed.includes(order.paymentTerms);
+
+  const problems: string[] = [];
+  if (credit.creditHold) problems.push('customer is on credit hold');
+  if (!credit.withinLimit) problems.push(`credit exposure ${credit.exposure} exceeds limit ${creditLimitOf(credit)}`);
+  if (!price.marginOk) problems.push(`order margin ${pct(price.margin)} is below the minimum ${pct(a.minMargin)}`);
+  for (const l of price.lines) {
+    if (l.farFromList) problems.push(`line ${l.lineNo} (${l.sku}): unit price is ${pct(l.deviation)} from list`);
+    if (!l.marginOk) problems.push(`line ${l.lineNo} (${l.sku}): margin below the minimum ${pct(a.minMargin)}`);
+  }
+  if (!termsAllowed)
+    problems.push(
+      `payment terms ${order.paymentTerms} are not allowed for this customer (allowed: ${allowed.join(', ') || 'none'})`,
+    );
+  return { credit, price, termsAllowed, problems };
+}

@@ -1,0 +1,112 @@
+/**
+ * Exactly-once email (SPEC 3.9: "each reminder is an email, sent exactly once
+ * even if the worker crashes and retries").
+ *
+ * 1. The outbox row (unique key, status pending) is written before anything
+ *    is sent.
+ * 2. The row is locked for the send, so two attempts of one key never send
+ *    side by side; a row already 'sent' is not sent again.
+ * 3. The Message-ID is derived from the key, so the one unavoidable duplicate
+ *    (a crash after the SMTP server accepted the message but before the row
+ *    was marked sent) carries the same Message-ID and is recognisable as the
+ *    same message downstream.
+ * 4. An SMTP failure is recorded on the row (attempts, lastError) and thrown,
+ *    so Temporal retries the activity.
+ */
+import { createHash } from 'node:crypto';
+import type { Transporter } from 'nodemailer';
+import type { PrismaClient } from '../../generated/prisma/client';
+import { TX } from '../audit';
+
+export interface OutboxDeps {
+  prisma: PrismaClient;
+  mailer: Transporter;
+  mailFrom: string;
+}
+
+export interface OutboxMessage {
+  key: string;
+  orderId?: string | null;
+  /** An address, or a display name (Chinese is fine) with the address. */
+  to: string | { name: string; address: string };
+  template: string;
+  subject: string;
+  text: string;
+  html?: string;
+}
+
+export interface OutboxResult {
+  /** false when an earlier attempt already sent it. */
+  sent: boolean;
+  messageId: string;
+}
+
+export const MESSAGE_ID_DOMAIN = 'sales-orders.local';
+
+/** `<` + first 32 hex chars of sha256(key) + `@sales-orders.local>`. */
+export function messageIdFor(key: string): string {
+  return `<${createHash('sha256').update(key, 'utf8').digest('hex').slice(0, 32)}@${MESSAGE_ID_DOMAIN}>`;
+}
+
+const addressOf = (to: OutboxMessage['to']): string => (typeof to === 'string' ? to : to.address);
+
+export async function sendOnce(deps: OutboxDeps, m: OutboxMessage): Promise<OutboxResult> {
+  if (!m.key) throw new Error('an outbox message needs a key');
+  const { prisma, mailer, mailFrom } = deps;
+  const messageId = messageIdFor(m.key);
+
+  await prisma.emailOutbox.createMany({
+    data: [
+      {
+        key: m.key,
+        orderId: m.orderId ?? null,
+        toAddress: addressOf(m.to),
+        subject: m.subject,
+        body: m.text,
+        template: m.template,
+        messageId,
+        status: 'pending',
+      },
+    ],
+    skipDuplicates: true,
+  });
+
+  let smtpError: unknown;
+  try {
+    return await prisma.$transaction(async (tx) => {
+      const rows = await tx.$queryRaw<{ status: string; message_id: string }[]>`
+        SELECT status, message_id FROM email_outbox WHERE key = ${m.key} FOR UPDATE`;
+      const row = rows[0];
+      if (!row) throw new Error(`outbox row ${m.key} vanished`);
+      if (row.status === 'sent') return { sent: false, messageId: row.message_id };
+      try {
+        await mailer.sendMail({
+          from: mailFrom,
+          to: m.to,
+          subject: m.subject,
+          text: m.text,
+          html: m.html,
+          messageId: row.message_id,
+        });
+      } catch (err) {
+        smtpError = err;
+        throw err;
+      }
+      await tx.emailOutbox.update({
+        where: { key: m.key },
+        data: { status: 'sent', sentAt: new Date(), attempts: { increment: 1 }, lastError: null },
+      });
+      return { sent: true, messageId: row.message_id };
+    }, TX);
+  } catch (err) {
+    if (smtpError !== undefined) {
+      await prisma.emailOutbox
+        .update({
+          where: { key: m.key },
+          data: { attempts: { increment: 1 }, lastError: String((smtpError as Error)?.message ?? smtpError).slice(0, 1000) },
+        })
+        .catch(() => undefined);
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * The order workflow's activities: every side effect against PostgreSQL,
+ * SMTP and carriers. The workflow imports the type only:
+ * `proxyActivities<ReturnType<typeof createActivities>>`, so the names and
+ * argument shapes below are the contract (docs/ARCHITECTURE.md "Activities").
+ *
+ * Every activity is idempotent under Temporal's retries: each write lands on
+ * a row with a unique key, emails go through the outbox, and every state
+ * change appends one audit entry keyed the same way.
+ */
+import type { Transporter } from 'nodemailer';
+import type { PrismaClient } from '../generated/prisma/client';
+import type { CarrierAdapter } from './carriers/adapter';
+import { recordReview, recordTransition, raiseStageAlert } from './read-model';
+import { financeCheck, salesPrechecks } from './checks';
+import { reserveStock } from './inventory';
+import { completeProduction, reportProductionProgress, scheduleProduction } from './production';
+import { bookCarrier, confirmDelivery, confirmDispatch } from './shipping';
+import { issueInvoice, recordPayment, sendDunningReminder } from './billing';
+import { notifyRole, sendCustomerEmail } from './email/notify';
+
+export interface ActivityDeps {
+  prisma: PrismaClient;
+  mailer: Transporter;
+  /** From header, e.g. `"Sales Orders <orders@example.com>"`. */
+  mailFrom: string;
+  carriers: CarrierAdapter;
+}
+
+export type { CarrierAdapter } from './carriers/adapter';
+export type { FinanceCheck } from './checks';
+export { builtinCarrierAdapter } from './carriers/builtin';
+
+type Args<F> = F extends (deps: ActivityDeps, a: infer A) => unknown ? A : never;
+
+export function createActivities(deps: ActivityDeps) {
+  return {
+    recordTransition: (a: Args<typeof recordTransition>) => recordTransition(deps, a),
+    raiseStageAlert: (a: Args<typeof raiseStageAlert>) => raiseStageAlert(deps, a),
+    salesPrechecks: (a: Args<typeof salesPrechecks>) => salesPrechecks(deps, a),
+    financeCheck: (a: Args<typeof financeCheck>) => financeCheck(deps, a),
+    recordReview: (a: Args<typeof recordReview>) => recordReview(deps, a),
+    sendCustomerEmail: (a: Args<typeof sendCustomerEmail>) => sendCustomerEmail(deps, a),
+    reserveStock: (a: Args<typeof reserveStock>) => reserveStock(deps, a),
+    scheduleProduction: (a: Args<typeof scheduleProduction>) => scheduleProduction(deps, a),
+    reportProductionProgress: (a: Args<typeof reportProductionProgress>) => reportProductionProgress(deps, a),
+    completeProduction: (a: Args<typeof completeProduction>) => completeProduction(deps, a),
+    bookCarrier: (a: Args<typeof bookCarrier>) => bookCarrier(deps, a),
+    confirmDispatch: (a: Args<typeof confirmDispatch>) => confirmDispatch(deps, a),
+    confirmDelivery: (a: Args<typeof confirmDelivery>) => confirmDelivery(deps, a),
+    issueInvoice: (a: Args<typeof issueInvoice>) => issueInvoice(deps, a),
+    recordPayment: (a: Args<typeof recordPayment>) => recordPayment(deps, a),
+    sendDunningReminder: (a: Args<typeof sendDunningReminder>) => sendDunningReminder(deps, a),
+    notifyRole: (a: Args<typeof notifyRole>) => notifyRole(deps, a),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

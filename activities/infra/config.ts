@@ -1,0 +1,200 @@
+/**
+ * Runtime configuration shared by the worker, the API and the scripts.
+ *
+ * Every key has a default that works on one machine with no set-up (see
+ * `.env.example`); `loadConfig` validates all of them at once and throws one
+ * Error naming every bad key and what it expects, so a misconfigured process
+ * stops at boot instead of failing on its first request.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { TASK_QUEUE } from '../../workflows/order/contract';
+import { DEFAULT_POLICY, resolvePolicy, type Policy } from '../../workflows/domain/policy';
+
+export interface Config {
+  /** PostgreSQL connection string (the Prisma pg adapter connects with it). */
+  databaseUrl: string;
+  /** Temporal frontend gRPC address, `host:port`. */
+  temporalAddress: string;
+  temporalNamespace: string;
+  temporalTaskQueue: string;
+  /** Base URL of the Temporal Web UI (links in the API and banner). */
+  temporalUiUrl: string;
+  /** `smtp://[user:pass@]host:port` or `smtps://...`. */
+  smtpUrl: string;
+  /** From header of every email, e.g. `"Sales Orders <orders@example.com>"`. */
+  mailFrom: string;
+  /** API listen address. */
+  host: string;
+  port: number;
+  /** HTTP port of the local mail catcher's inbox (scripts/mail-catcher.ts). */
+  mailCatcherHttpPort: number;
+  /** Absolute path of the policy overrides file, when POLICY_FILE is set. */
+  policyFile?: string;
+  /** DEFAULT_POLICY with POLICY_FILE's overrides laid over it. */
+  policy: Policy;
+}
+
+/** Every key with its default; `.env.example` mirrors this table. */
+export const CONFIG_DEFAULTS = {
+  DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/salesorder',
+  TEMPORAL_ADDRESS: '127.0.0.1:7233',
+  TEMPORAL_NAMESPACE: 'default',
+  TEMPORAL_TASK_QUEUE: TASK_QUEUE,
+  TEMPORAL_UI_URL: 'http://127.0.0.1:8233',
+  SMTP_URL: 'smtp://127.0.0.1:1025',
+  MAIL_FROM: 'Sales Orders <orders@example.com>',
+  HOST: '127.0.0.1',
+  PORT: '3000',
+  MAIL_CATCHER_HTTP_PORT: '8025',
+  POLICY_FILE: '',
+} as const;
+
+export type ConfigKey = keyof typeof CONFIG_DEFAULTS;
+
+type Env = Record<string, string | undefined>;
+
+/** Reads, defaults and validates the configuration; throws listing every problem. */
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+  const get = (key: ConfigKey): string => {
+    const v = env[key];
+    return v === undefined || v.trim() === '' ? CONFIG_DEFAULTS[key] : v.trim();
+  };
+
+  const url = (key: ConfigKey, protocols: string[]): string => {
+    const value = get(key);
+    let parsed: URL;
+    try {
+      parsed = new URL(value);
+    } catch {
+      problems.push(`${key}: "${value}" is not a URL; expected e.g. ${CONFIG_DEFAULTS[key]}`);
+      return value;
+    }
+    if (!protocols.includes(parsed.protocol)) {
+      problems.push(`${key}: "${value}" must use ${protocols.map((p) => `${p}//`).join(' or ')}`);
+    } else if (!parsed.hostname) {
+      problems.push(`${key}: "${value}" has no host`);
+    } else if (parsed.port !== '' && !validPort(parsed.port)) {
+      problems.push(`${key}: "${value}" has a bad port; expected an integer 1-65535`);
+    }
+    return value;
+  };
+
+  const port = (key: ConfigKey): number => {
+    const value = get(key);
+    if (!validPort(value)) {
+      problems.push(`${key}: "${value}" is not a port; expected an integer 1-65535`);
+      return Number(CONFIG_DEFAULTS[key]);
+    }
+    return Number(value);
+  };
+
+  const nonEmpty = (key: ConfigKey, what: string, re = /\S/): string => {
+    const value = get(key);
+    if (!re.test(value)) problems.push(`${key}: "${value}" is not valid; expected ${what}`);
+    return value;
+  };
+
+  const databaseUrl = url('DATABASE_URL', ['postgresql:', 'postgres:']);
+  if (!problems.some((p) => p.startsWith('DATABASE_URL'))) {
+    const dbName = new URL(databaseUrl).pathname.replace(/^\//, '');
+    if (!dbName) problems.push(`DATABASE_URL: "${databaseUrl}" names no database; expected .../<database>`);
+  }
+
+  const temporalAddress = get('TEMPORAL_ADDRESS');
+  {
+    const m = /^([^\s:/]+|\[[0-9a-fA-F:]+\]):(\d+)$/.exec(temporalAddress);
+    if (!m || !validPort(m[2]))
+      problems.push(`TEMPORAL_ADDRESS: "${temporalAddress}" is not valid; expected host:port with a port 1-65535, e.g. 127.0.0.1:7233`);
+  }
+  const temporalNamespace = nonEmpty('TEMPORAL_NAMESPACE', 'a namespace name (letters, digits, . _ -)', /^[A-Za-z0-9][A-Za-z0-9._-]*$/);
+  const temporalTaskQueue = nonEmpty('TEMPORAL_TASK_QUEUE', 'a task queue name without spaces', /^\S+$/);
+  const temporalUiUrl = url('TEMPORAL_UI_URL', ['http:', 'https:']);
+  const smtpUrl = url('SMTP_URL', ['smtp:', 'smtps:']);
+  const mailFrom = nonEmpty('MAIL_FROM', 'an address like "Sales Orders <orders@example.com>"', /[^\s@<>]+@[^\s@<>]+/);
+  const host = nonEmpty('HOST', 'a host name or IP address to listen on, e.g. 127.0.0.1 or 0.0.0.0', /^\S+$/);
+  const apiPort = port('PORT');
+  const mailCatcherHttpPort = port('MAIL_CATCHER_HTTP_PORT');
+
+  let policy: Policy = DEFAULT_POLICY;
+  let policyFile: string | undefined;
+  const policyPath = get('POLICY_FILE');
+  if (policyPath) {
+    policyFile = resolve(policyPath);
+    if (!existsSync(policyFile) || !statSync(policyFile).isFile()) {
+      problems.push(`POLICY_FILE: "${policyPath}" does not exist; expected the path of a JSON file of policy overrides`);
+    } else {
+      let overrides: unknown;
+      let parsed = false;
+      try {
+        overrides = JSON.parse(readFileSync(policyFile, 'utf8'));
+        parsed = true;
+      } catch (err) {
+        problems.push(`POLICY_FILE: "${policyPath}" is not valid JSON (${(err as Error).message})`);
+      }
+      if (parsed) {
+        if (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides)) {
+          problems.push(`POLICY_FILE: "${policyPath}" must hold a JSON object of policy overrides`);
+        } else {
+          try {
+            policy = resolvePolicy(overrides);
+          } catch (err) {
+            const lines = (err as Error).message.split('\n').slice(1).map((l) => l.trim()).filter(Boolean);
+            for (const l of lines) problems.push(`POLICY_FILE: ${l}`);
+          }
+        }
+      }
+    }
+  }
+
+  if (problems.length) throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);
+
+  return {
+    databaseUrl,
+    temporalAddress,
+    temporalNamespace,
+    temporalTaskQueue,
+    temporalUiUrl: temporalUiUrl.replace(/\/+$/, ''),
+    smtpUrl,
+    mailFrom,
+    host,
+    port: apiPort,
+    mailCatcherHttpPort,
+    policyFile,
+    policy,
+  };
+}
+
+function validPort(text: string): boolean {
+  if (!/^\d+$/.test(text)) return false;
+  const n = Number(text);
+  return Number.isInteger(n) && n >= 1 && n <= 65535;
+}
+
+/** The configuration with secrets (URL passwords) masked, for start-up banners and logs. */
+export function describeConfig(c: Config): Record<string, string | number> {
+  return {
+    DATABASE_URL: maskUrl(c.databaseUrl),
+    TEMPORAL_ADDRESS: c.temporalAddress,
+    TEMPORAL_NAMESPACE: c.temporalNamespace,
+    TEMPORAL_TASK_QUEUE: c.temporalTaskQueue,
+    TEMPORAL_UI_URL: c.temporalUiUrl,
+    SMTP_URL: maskUrl(c.smtpUrl),
+    MAIL_FROM: c.mailFrom,
+    HOST: c.host,
+    PORT: c.port,
+    MAIL_CATCHER_HTTP_PORT: c.mailCatcherHttpPort,
+    POLICY_FILE: c.policyFile ?? '(built-in defaults)',
+  };
+}
+
+function maskUrl(u: string): string {
+  try {
+    const parsed = new URL(u);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return u;
+  }
+}

@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# The local Temporal dev server (SPEC section 8: "temporal server start-dev"
+# with a SQLite file, Web UI on :8233, search attributes registered).
+#
+#   scripts/temporal.sh ensure   build the Temporal CLI into .tools/bin/temporal when missing
+#   scripts/temporal.sh start    ensure, then start the dev server in the background
+#                                (unless something already listens on the port) and wait for it
+#   scripts/temporal.sh stop     stop the dev server this script started (pid in .data/temporal.pid)
+#   scripts/temporal.sh status   say whether the server answers
+#
+# Environment: TEMPORAL_PORT (7233), TEMPORAL_UI_PORT (8233), TEMPORAL_START_TIMEOUT (seconds, 90).
+# The CLI is built from source with Go because these machines cannot download
+# release binaries (docs: ../shared/ENVIRONMENT.md). v1.5.1 is the newest
+# version that `go install pkg@version` accepts.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CLI_VERSION="v1.5.1"
+TOOLS_BIN="$ROOT/.tools/bin"
+TEMPORAL="$TOOLS_BIN/temporal"
+DATA_DIR="$ROOT/.data"
+PORT="${TEMPORAL_PORT:-7233}"
+UI_PORT="${TEMPORAL_UI_PORT:-8233}"
+ADDRESS="127.0.0.1:$PORT"
+TIMEOUT="${TEMPORAL_START_TIMEOUT:-90}"
+
+# The custom search attributes of workflows/order/contract.ts (SA).
+SEARCH_ATTRIBUTES=(OrderNo=Keyword OrderStage=Keyword CustomerId=Keyword RiskLevel=Keyword OrderAmount=Double)
+
+log() { printf '[temporal] %s\n' "$*"; }
+
+ensure() {
+  if [[ -x "$TEMPORAL" ]]; then
+    return 0
+  fi
+  if ! command -v go >/dev/null 2>&1; then
+    log "the Temporal CLI is missing at $TEMPORAL and Go is not installed to build it." >&2
+    log "install Go (1.25+) or put a temporal $CLI_VERSION binary at that path." >&2
+    exit 1
+  fi
+  mkdir -p "$TOOLS_BIN"
+  log "first run: building the Temporal CLI from source with Go, this takes several minutes"
+  log "  GOBIN=$TOOLS_BIN go install github.com/temporalio/cli/cmd/temporal@$CLI_VERSION"
+  local build_log
+  build_log="$(mktemp)"
+  # go -v prints each package as it is compiled: show them as a running count
+  # and a dot every few seconds so a long build does not look stuck.
+  GOBIN="$TOOLS_BIN" go install -v "github.com/temporalio/cli/cmd/temporal@$CLI_VERSION" >"$build_log" 2>&1 &
+  local pid=$! started=$SECONDS
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 5
+    printf '.'
+    if (( (SECONDS - started) % 30 < 5 )); then
+      printf ' %ds, %d packages\n' "$((SECONDS - started))" "$(grep -c '' "$build_log" || true)"
+    fi
+  done
+  printf '\n'
+  if ! wait "$pid" || [[ ! -x "$TEMPORAL" ]]; then
+    log "building the Temporal CLI failed; last lines of the build output:" >&2
+    tail -n 30 "$build_log" >&2
+    rm -f "$build_log"
+    exit 1
+  fi
+  rm -f "$build_log"
+  log "built $("$TEMPORAL" --version) in $((SECONDS - started))s at $TEMPORAL"
+}
+
+listening() {
+  # bash's /dev/tcp: true when something accepts connections on the port.
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") >/dev/null 2>&1
+}
+
+healthy() {
+  "$TEMPORAL" operator cluster health --address "$ADDRESS" --command-timeout 3s >/dev/null 2>&1
+}
+
+start() {
+  ensure
+  if listening "$PORT"; then
+    if healthy; then
+      log "a Temporal server already answers on $ADDRESS; using it"
+      print_urls
+      return 0
+    fi
+    log "port $PORT is taken by something that is not a healthy Temporal server" >&2
+    log "set TEMPORAL_PORT to a free port or stop what listens there" >&2
+    exit 1
+  fi
+  mkdir -p "$DATA_DIR"
+  local args=(server start-dev
+    --db-filename "$DATA_DIR/temporal.db"
+    --ip 127.0.0.1 --port "$PORT" --ui-port "$UI_PORT"
+    --sqlite-pragma journal_mode=WAL --sqlite-pragma synchronous=OFF
+    --log-level warn)
+  local sa
+  for sa in "${SEARCH_ATTRIBUTES[@]}"; do args+=(--search-attribute "$sa"); done
+  log "starting the dev server (state in .data/temporal.db, log in .data/temporal.log)"
+  # setsid: the server outlives this script and is not hit by the caller's Ctrl-C.
+  setsid nohup "$TEMPORAL" "${args[@]}" >>"$DATA_DIR/temporal.log" 2>&1 </dev/null &
+  local pid=$!
+  echo "$pid" >"$DATA_DIR/temporal.pid"
+  local waited=0
+  until healthy; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      log "the dev server exited during start; last lines of .data/temporal.log:" >&2
+      tail -n 30 "$DATA_DIR/temporal.log" >&2
+      rm -f "$DATA_DIR/temporal.pid"
+      exit 1
+    fi
+    if (( waited >= TIMEOUT )); then
+      log "the dev server did not answer on $ADDRESS within ${TIMEOUT}s; see .data/temporal.log" >&2
+      exit 1
+    fi
+    sleep 1
+    waited=$((waited + 1))
+  done
+  log "dev server ready (pid $pid) after ${waited}s"
+  print_urls
+}
+
+stop() {
+  local pidfile="$DATA_DIR/temporal.pid"
+  if [[ ! -f "$pidfile" ]]; then
+    log "no .data/temporal.pid: nothing started by this script"
+    return 0
+  fi
+  local pid
+  pid="$(cat "$pidfile")"
+  if kill -0 "$pid" 2>/dev/null && [[ "$(cat "/proc/$pid/comm" 2>/dev/null)" == temporal* ]]; then
+    kill -TERM "$pid"
+    local i
+    for i in $(seq 1 20); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.5
+    done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+    log "stopped the dev server (pid $pid)"
+  else
+    log "the dev server (pid $pid) is not running"
+  fi
+  rm -f "$pidfile"
+}
+
+print_urls() {
+  log "gRPC address: $ADDRESS"
+  log "Web UI:       http://127.0.0.1:$UI_PORT"
+}
+
+case "${1:-}" in
+  ensure) ensure ;;
+  start) start ;;
+  stop) stop ;;
+  status)
+    if [[ -x "$TEMPORAL" ]] && healthy; then log "serving on $ADDRESS"; else log "not answering on $ADDRESS"; exit 1; fi
+    ;;
+  *)
+    echo "usage: $0 ensure|start|stop|status" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,73 @@
+/**
+ * Driving orders in tests the way departments do: through the HTTP API
+ * (app.inject), and reading the workflow's live state by query.
+ */
+import { randomUUID } from 'node:crypto';
+import { orderWorkflowId, getState, type OrderState, type Stage } from '../../workflows/order/contract';
+import type { TestStack } from './stack';
+
+export interface OrderFixture {
+  customerId: string;
+  inStockProductId: string;
+  mtoProductId: string;
+  region: string;
+}
+
+/** A valid intake body; `lines` default to 2 units of the in-stock product. */
+export function intakeBody(f: OrderFixture, over: Record<string, unknown> = {}): Record<string, unknown> {
+  const inTwoWeeks = new Date(Date.now() + 14 * 86_400_000).toISOString().slice(0, 10);
+  return {
+    customerId: f.customerId,
+    channel: 'phone',
+    contact: { name: '王经理', phone: '+86 21 5555 0101', email: 'wang@example.cn' },
+    requestedDeliveryDate: inTwoWeeks,
+    deliveryAddress: { recipient: '王经理', phone: '+86 21 5555 0101', region: f.region, city: '上海市', line1: '浦东新区世纪大道100号', postcode: '200120' },
+    paymentTerms: 'NET_30',
+    lines: [{ productId: f.inStockProductId, quantity: 2, unitPrice: '1200.00', taxRate: '0.13' }],
+    ...over,
+  };
+}
+
+export async function api(stack: TestStack, method: 'GET' | 'POST', url: string, body?: unknown, actor = 'sales', headers: Record<string, string> = {}) {
+  const res = await stack.app.inject({ method, url, payload: body as object | undefined, headers: { 'x-actor': actor, ...headers } });
+  return { status: res.statusCode, body: res.body ? (res.json() as any) : undefined };
+}
+
+/** Intake through the API; returns the order number. */
+export async function placeOrder(stack: TestStack, f: OrderFixture, over: Record<string, unknown> = {}): Promise<string> {
+  const res = await api(stack, 'POST', '/orders', intakeBody(f, over), 'sales', { 'idempotency-key': `test-${randomUUID()}` });
+  if (res.status !== 201) throw new Error(`intake failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.orderNo as string;
+}
+
+export function orderHandle(stack: TestStack, orderNo: string) {
+  return stack.client.workflow.getHandle(orderWorkflowId(orderNo));
+}
+
+export async function liveState(stack: TestStack, orderNo: string): Promise<OrderState> {
+  return orderHandle(stack, orderNo).query(getState);
+}
+
+/** Polls the workflow until `pred` holds (or fails after `timeoutMs`). */
+export async function waitForState(
+  stack: TestStack,
+  orderNo: string,
+  pred: (s: OrderState) => boolean,
+  timeoutMs = 30_000,
+): Promise<OrderState> {
+  const deadline = Date.now() + timeoutMs;
+  let last: OrderState | undefined;
+  for (;;) {
+    try {
+      last = await liveState(stack, orderNo);
+      if (pred(last)) return last;
+    } catch {
+      // not started yet
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting on ${orderNo}; last state ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+export const waitForStage = (stack: TestStack, orderNo: string, stage: Stage, timeoutMs?: number) =>
+  waitForState(stack, orderNo, (s) => s.stage === stage, timeoutMs);

@@ -1,0 +1,99 @@
+/**
+ * The real stack for one test file: a worker on its own task queue (against
+ * the dev server the global setup started), the API app wired to the same
+ * queue, PostgreSQL, and an SMTP server that captures what is sent.
+ * Nothing here is mocked; tests shrink the policy's times instead.
+ */
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../api/app';
+import { builtinCarrierAdapter } from '../../activities/carriers/builtin';
+import type { createActivities } from '../../activities';
+import { loadConfig, type Config } from '../../activities/infra/config';
+import { createMailer } from '../../activities/infra/mailer';
+import { deepMerge, resolvePolicy, type PolicyOverrides } from '../../workflows/domain/policy';
+import { createWorker } from '../../worker/worker';
+import { testPrisma } from './db';
+import { startSmtpCapture, type SmtpCapture } from './smtp';
+
+/** Times shrunk to seconds so a test can watch a clock run out. */
+export const FAST_POLICY: PolicyOverrides = {
+  stages: {
+    sales_review: { limit: '1h', escalateAfter: '1h', actionAfter: '1h' },
+    finance_review: { limit: '1h', escalateAfter: '1h', actionAfter: '1h' },
+  },
+  productionGrace: '1h',
+  deliveryGrace: '1h',
+};
+
+export interface TestStack {
+  config: Config;
+  client: Client;
+  app: FastifyInstance;
+  smtp: SmtpCapture;
+  prisma: ReturnType<typeof testPrisma>;
+  taskQueue: string;
+  /** Starts (another) worker on the stack's queue, e.g. after stopWorker() to simulate a restart. */
+  startWorker(activities?: (real: ReturnType<typeof createActivities>) => object): Promise<void>;
+  stopWorker(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startTestStack(opts: {
+  policy?: PolicyOverrides;
+  activities?: (real: ReturnType<typeof createActivities>) => object;
+} = {}): Promise<TestStack> {
+  const taskQueue = `test-${randomUUID()}`;
+  const smtp = await startSmtpCapture();
+  const base = loadConfig({ ...process.env, SMTP_URL: smtp.url, TEMPORAL_TASK_QUEUE: taskQueue });
+  const config: Config = { ...base, policy: resolvePolicy(deepMerge(FAST_POLICY, opts.policy ?? {})) };
+  const prisma = testPrisma();
+  const mailer = createMailer(smtp.url);
+  const nativeConnection = await NativeConnection.connect({ address: config.temporalAddress });
+  const connection = await Connection.connect({ address: config.temporalAddress });
+  const client = new Client({ connection, namespace: config.temporalNamespace });
+  const app = await buildApp({ config, prisma, temporal: client, logger: false });
+
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+  const startWorker = async (activities?: (real: ReturnType<typeof createActivities>) => object) => {
+    worker = await createWorker({
+      connection: nativeConnection,
+      namespace: config.temporalNamespace,
+      taskQueue,
+      deps: { prisma, mailer, mailFrom: config.mailFrom, carriers: builtinCarrierAdapter },
+      workflowBundlePath: process.env.WORKFLOW_BUNDLE,
+      activities,
+      options: { shutdownGraceTime: '1s' },
+    });
+    running = worker.run();
+  };
+  const stopWorker = async () => {
+    if (!worker) return;
+    worker.shutdown();
+    await running;
+    worker = undefined;
+  };
+  await startWorker(opts.activities);
+
+  return {
+    config,
+    client,
+    app,
+    smtp,
+    prisma,
+    taskQueue,
+    startWorker,
+    stopWorker,
+    async stop() {
+      await stopWorker();
+      await app.close();
+      mailer.close();
+      await smtp.close();
+      await connection.close();
+      await nativeConnection.close();
+    },
+  };
+}

@@ -1,0 +1,186 @@
+/**
+ * The order workflow end to end against the real dev server, PostgreSQL and
+ * an SMTP server: what the departments do through the API, what the order
+ * records, and what the customer and staff receive.
+ */
+import { createFixture } from '../support/fixtures';
+import { startTestStack, type TestStack } from '../support/stack';
+import { api, placeOrder, waitForStage, waitForState, liveState } from '../support/orders';
+
+jest.setTimeout(120_000);
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack();
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const mailsFor = (orderNo: string) => stack.smtp.messages.filter((m) => m.subject.includes(orderNo));
+
+test('happy path: intake to paid, with every record and email', async () => {
+  const f = await createFixture(stack.prisma, { onHand: 50 });
+  const orderNo = await placeOrder(stack, f);
+  await waitForStage(stack, orderNo, 'sales_review');
+
+  const sales = await api(stack, 'POST', `/orders/${orderNo}/reviews/sales`, { decision: 'approve', comment: '资料齐全' }, 'sales');
+  expect(sales).toMatchObject({ status: 200, body: { orderNo, stage: 'finance_review' } });
+  const fin = await api(stack, 'POST', `/orders/${orderNo}/reviews/finance`, { decision: 'approve' }, 'finance');
+  expect(fin.status).toBe(200);
+
+  // In stock: reserved at once, carrier booked, waiting for logistics to dispatch.
+  const shipping = await waitForState(stack, orderNo, (s) => s.stage === 'shipping' && !!s.shipment);
+  expect(shipping.shortfallLines).toEqual([]);
+  expect(shipping.shipment!.trackingNo).toMatch(/^[A-Z]+\d{10}$/);
+  const inv = await stack.prisma.inventory.findUniqueOrThrow({ where: { productId: f.inStockProductId } });
+  expect(inv).toMatchObject({ onHand: 50, reserved: 2 });
+
+  expect((await api(stack, 'POST', `/orders/${orderNo}/dispatch`, {}, 'logistics')).body).toMatchObject({ stage: 'in_transit' });
+  const afterDispatch = await stack.prisma.inventory.findUniqueOrThrow({ where: { productId: f.inStockProductId } });
+  expect(afterDispatch).toMatchObject({ onHand: 48, reserved: 0 });
+
+  const inTransit = await waitForState(stack, orderNo, (s) => !!s.invoice);
+  const total = inTransit.invoice!.amount;
+  expect(total).toBe('2712.00'); // 2 × 1200.00 + 13 % tax
+
+  // Partial payment while in transit, then delivery, then the rest.
+  const part = await api(stack, 'POST', `/orders/${orderNo}/payments`, { amount: '1000.00', reference: 'BANK-1', paidAt: new Date().toISOString() }, 'finance');
+  expect(part.body).toMatchObject({ outstanding: '1712.00', paidInFull: false });
+  expect((await api(stack, 'POST', `/orders/${orderNo}/delivery`, {}, 'logistics')).body).toMatchObject({ stage: 'awaiting_payment' });
+  const rest = await api(stack, 'POST', `/orders/${orderNo}/payments`, { amount: '1712.00', reference: 'BANK-2', paidAt: new Date().toISOString() }, 'finance');
+  expect(rest.body).toMatchObject({ outstanding: '0.00', paidInFull: true });
+
+  const closed = await waitForStage(stack, orderNo, 'closed');
+  expect(closed.decisions.map((d) => [d.stage, d.decision, d.actor])).toEqual([
+    ['sales_review', 'approve', 'sales'],
+    ['finance_review', 'approve', 'finance'],
+  ]);
+  const result = await stack.client.workflow.getHandle(`order-${orderNo}`).result();
+  expect(result.outcome).toMatch(/^closed/);
+
+  // The read model agrees with the workflow.
+  const order = await stack.prisma.order.findUniqueOrThrow({
+    where: { orderNo },
+    include: { transitions: { orderBy: { seq: 'asc' } }, shipment: true, invoice: { include: { payments: true } }, reservations: true, reviews: true },
+  });
+  expect(order.stage).toBe('closed');
+  expect(order.closedAt).not.toBeNull();
+  expect(order.transitions.map((t) => t.toStage)).toEqual([
+    'sales_review', 'finance_review', 'confirmation', 'stock_preparation', 'shipping', 'in_transit', 'awaiting_payment', 'closed',
+  ]);
+  expect(order.shipment).toMatchObject({ status: 'delivered' });
+  expect(order.invoice!.status).toBe('paid');
+  expect(order.invoice!.paid.toFixed(2)).toBe('2712.00');
+  expect(order.invoice!.payments).toHaveLength(2);
+  expect(order.reservations.map((r) => r.status)).toEqual(['consumed']);
+  expect(order.reviews).toHaveLength(2);
+
+  // The customer heard about each step, once.
+  const subjects = mailsFor(orderNo).filter((m) => m.to.some((t) => !t.endsWith('@example.com'))).map((m) => m.subject);
+  expect(subjects.length).toBe(6); // confirmation, shipping, invoice, 2 × payment received, delivery
+  expect(new Set(mailsFor(orderNo).map((m) => m.messageId)).size).toBe(mailsFor(orderNo).length);
+  const audit = await stack.prisma.auditEntry.count({ where: { orderNo } });
+  expect(audit).toBeGreaterThanOrEqual(8);
+});
+
+test('rejection in sales review ends the order and tells the customer; later decisions get 409', async () => {
+  const f = await createFixture(stack.prisma);
+  const orderNo = await placeOrder(stack, f);
+  await waitForStage(stack, orderNo, 'sales_review');
+
+  const early = await api(stack, 'POST', `/orders/${orderNo}/reviews/finance`, { decision: 'approve' }, 'finance');
+  expect(early.status).toBe(409);
+
+  const noReason = await api(stack, 'POST', `/orders/${orderNo}/reviews/sales`, { decision: 'reject' }, 'sales');
+  expect(noReason.status).toBe(400);
+  expect(noReason.body.field).toBe('comment');
+
+  const rej = await api(stack, 'POST', `/orders/${orderNo}/reviews/sales`, { decision: 'reject', comment: '客户资料不全' }, 'sales');
+  expect(rej).toMatchObject({ status: 200, body: { stage: 'rejected' } });
+  const again = await api(stack, 'POST', `/orders/${orderNo}/reviews/sales`, { decision: 'approve' }, 'sales');
+  expect(again.status).toBe(409);
+
+  const order = await stack.prisma.order.findUniqueOrThrow({ where: { orderNo } });
+  expect(order.stage).toBe('rejected');
+  expect(order.outcome).toContain('客户资料不全');
+  const mail = await stack.smtp.waitFor((m) => m.subject.includes(orderNo));
+  expect(mail.text).toContain('客户资料不全');
+  expect(await stack.prisma.reservation.count({ where: { orderId: order.id } })).toBe(0);
+});
+
+test('finance review refuses approval over the credit limit', async () => {
+  const f = await createFixture(stack.prisma, { creditLimit: '1000.00' });
+  const orderNo = await placeOrder(stack, f);
+  await api(stack, 'POST', `/orders/${orderNo}/reviews/sales`, { decision: 'approve' }, 'sales');
+  await waitForStage(stack, orderNo, 'finance_review');
+  const res = await api(stack, 'POST', `/orders/${orderNo}/reviews/finance`, { decision: 'approve' }, 'finance');
+  expect(res.status).toBe(409);
+  expect(res.body.message).toMatch(/credit exposure 2712.00 exceeds the limit/);
+  expect((await liveState(stack, orderNo)).stage).toBe('finance_review');
+  const rej = await api(stack, 'POST', `/orders/${orderNo}/reviews/finance`, { decision: 'reject', comment: 'over credit limit' }, 'finance');
+  expect(rej.body.stage).toBe('rejected');
+});
+
+test('out of stock: the shortfall goes to production, rework on failed QC, then ships', async () => {
+  const f = await createFixture(stack.prisma, { onHand: 3 });
+  const orderNo = await placeOrder(stack, f, {
+    lines: [
+      { productId: f.inStockProductId, quantity: 5, unitPrice: '1200.00', taxRate: '0.13' },
+      { productId: f.mtoProductId, quantity: 40, unitPrice: '800.00', taxRate: '0.13' },
+    ],
+    paymentTerms: 'NET_30',
+  });
+  await api(stack, 'POST', `/orders/${orderNo}/reviews/sales`, { decision: 'approve' }, 'sales');
+  await api(stack, 'POST', `/orders/${orderNo}/reviews/finance`, { decision: 'approve' }, 'finance');
+  const prep = await waitForState(stack, orderNo, (s) => s.stage === 'stock_preparation' && s.production.length === 2);
+  expect(prep.shortfallLines).toHaveLength(2);
+
+  // Never over-reserved: the 3 on hand are reserved, 2 + 40 are made.
+  const inv = await stack.prisma.inventory.findUniqueOrThrow({ where: { productId: f.inStockProductId } });
+  expect(inv.reserved).toBe(3);
+  const pos = await stack.prisma.productionOrder.findMany({ where: { order: { orderNo } }, orderBy: { quantity: 'asc' } });
+  expect(pos.map((p) => p.quantity)).toEqual([2, 40]);
+
+  const [small, big] = pos;
+  expect((await api(stack, 'POST', `/production-orders/${big.id}/progress`, { percent: 50 }, 'production')).status).toBe(200);
+  expect((await api(stack, 'POST', `/production-orders/${small.id}/complete`, { qcPassed: true }, 'production')).status).toBe(200);
+  const rework = await api(stack, 'POST', `/production-orders/${big.id}/complete`, { qcPassed: false, note: '尺寸超差' }, 'production');
+  expect(rework.status).toBe(200);
+  expect((await liveState(stack, orderNo)).stage).toBe('stock_preparation');
+  expect((await stack.prisma.productionOrder.findUniqueOrThrow({ where: { id: big.id } })).status).toBe('rework');
+  expect((await api(stack, 'POST', `/production-orders/${big.id}/complete`, { qcPassed: true }, 'production')).status).toBe(200);
+
+  await waitForState(stack, orderNo, (s) => s.stage === 'shipping' && !!s.shipment);
+  const again = await api(stack, 'POST', `/production-orders/${big.id}/complete`, { qcPassed: true }, 'production');
+  expect(again.status).toBe(409);
+  const reservations = await stack.prisma.reservation.findMany({ where: { order: { orderNo } } });
+  expect(reservations.map((r) => r.quantity).sort((a, b) => a - b)).toEqual([5, 40]);
+});
+
+test('a stage that runs out of time reminds, escalates, then takes its timeout action', async () => {
+  const quick = await startTestStack({
+    policy: { stages: { sales_review: { limit: '2s', escalateAfter: '2s', actionAfter: '2s', timeoutAction: 'reject' } } },
+  });
+  try {
+    const f = await createFixture(quick.prisma);
+    const orderNo = await placeOrder(quick, f);
+    const reminded = await waitForState(quick, orderNo, (s) => s.escalation === 'reminded', 20_000);
+    expect(reminded.stage).toBe('sales_review');
+    await waitForState(quick, orderNo, (s) => s.escalation === 'escalated', 20_000);
+    const end = await waitForStage(quick, orderNo, 'rejected', 20_000);
+    expect(end.outcome).toMatch(/timed out/);
+
+    const order = await quick.prisma.order.findUniqueOrThrow({ where: { orderNo }, include: { alerts: { orderBy: { createdAt: 'asc' } } } });
+    expect(order.alerts.map((a) => [a.kind, a.role])).toEqual([
+      ['reminded', 'sales'],
+      ['escalated', 'sales_manager'],
+      ['timed_out', 'sales_manager'],
+    ]);
+    const staff = quick.smtp.messages.filter((m) => m.subject.includes(orderNo) && m.to.some((t) => t.endsWith('@example.com')));
+    expect(staff.some((m) => m.to.includes('sales@example.com'))).toBe(true);
+    expect(staff.some((m) => m.to.includes('sales_manager@example.com'))).toBe(true);
+  } finally {
+    await quick.stop();
+  }
+});

@@ -1,0 +1,34 @@
+/**
+ * Builds the order worker: the order workflow plus the activities wired to
+ * PostgreSQL, SMTP and the carrier adapter. `main.ts` runs it; tests build
+ * the same worker on their own task queue.
+ */
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from '../activities';
+
+export interface WorkerSetup {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  deps: ActivityDeps;
+  /** A prebuilt workflow bundle (tests bundle once); otherwise the workflows are bundled at start. */
+  workflowBundlePath?: string;
+  /** Wraps or replaces activities (tests inject faults such as a crash after sending). */
+  activities?: (real: ReturnType<typeof createActivities>) => object;
+  options?: Partial<WorkerOptions>;
+}
+
+export async function createWorker(setup: WorkerSetup): Promise<Worker> {
+  const real = createActivities(setup.deps);
+  const workflows: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> = setup.workflowBundlePath
+    ? { workflowBundle: { codePath: setup.workflowBundlePath } }
+    : { workflowsPath: require.resolve('../workflows') };
+  return Worker.create({
+    connection: setup.connection,
+    namespace: setup.namespace,
+    taskQueue: setup.taskQueue,
+    ...workflows,
+    activities: setup.activities ? setup.activities(real) : real,
+    ...setup.options,
+  });
+}

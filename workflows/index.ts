@@ -1,0 +1,2 @@
+// The workflows this worker runs (the bundler's entry point).
+export { orderWorkflow } from './order/workflow';
