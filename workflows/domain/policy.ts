@@ -40,9 +40,12 @@ export interface StagePolicy {
 /** Stages whose waits are bounded by a StagePolicy. */
 export const TIMED_STAGES = [
   'sales_review',
+  'correction',
   'finance_review',
   'joint_review',
+  'change_review',
   'stock_preparation',
+  'awaiting_prepayment',
   'shipping',
   'in_transit',
 ] as const;
@@ -80,6 +83,13 @@ export interface Policy {
   priceDeviation: string;
   /** How many days a carrier booking is made before the requested delivery date at the latest. */
   shipLeadDays: number;
+  /** Payment terms that need no joint review; any other term makes the order "special". */
+  standardPaymentTerms: string[];
+  /**
+   * History length at which a long-lived order continues as new (its state
+   * carried over), so months of waiting never grow one history without bound.
+   */
+  maxHistoryEvents: number;
 }
 
 const stage = (
@@ -94,11 +104,17 @@ const stage = (
 export const DEFAULT_POLICY: Policy = {
   stages: {
     sales_review: stage('1d', '4h', '2d', 'reject', 'sales', 'sales_manager'),
+    correction: stage('2d', '1d', '5d', 'cancel', 'sales', 'sales_manager'),
     finance_review: stage('1d', '4h', '2d', 'reject', 'finance', 'finance_manager'),
+    // Joint review: each department (production, logistics, finance) has this clock;
+    // finance escalates to finance_manager, the others to the manager below.
     joint_review: stage('2d', '1d', '3d', 'reject', 'production', 'sales_manager'),
+    // A change request under review; a change that times out is refused, the order goes on.
+    change_review: stage('1d', '1d', '2d', 'reject', 'sales', 'sales_manager'),
     // Stock preparation's limit is the production plan (planned finish + grace) when
     // something must be made; this limit applies when everything was in stock.
     stock_preparation: stage('2d', '1d', '7d', 'keep_waiting', 'production', 'sales_manager'),
+    awaiting_prepayment: stage('7d', '3d', '14d', 'cancel', 'finance', 'finance_manager'),
     shipping: stage('2d', '1d', '7d', 'keep_waiting', 'logistics', 'sales_manager'),
     in_transit: stage('10d', '2d', '30d', 'keep_waiting', 'logistics', 'sales_manager'),
   },
@@ -122,6 +138,8 @@ export const DEFAULT_POLICY: Policy = {
   minMargin: '0.15',
   priceDeviation: '0.2',
   shipLeadDays: 3,
+  standardPaymentTerms: ['NET_30', 'PREPAYMENT'],
+  maxHistoryEvents: 2000,
 };
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
@@ -181,6 +199,10 @@ export function policyProblems(p: Policy): string[] {
   for (const key of ['jointReviewThreshold', 'minMargin', 'priceDeviation'] as const)
     if (typeof p[key] !== 'string' || !/^\d+(\.\d+)?$/.test(p[key])) problems.push(`${key}: must be a non-negative decimal string`);
   if (!Number.isInteger(p.shipLeadDays) || p.shipLeadDays < 0) problems.push('shipLeadDays: must be a whole number of days');
+  if (!Array.isArray(p.standardPaymentTerms) || p.standardPaymentTerms.some((t) => !(t in (p.paymentTerms ?? {}))))
+    problems.push('standardPaymentTerms: must list payment term codes defined in paymentTerms');
+  if (!Number.isInteger(p.maxHistoryEvents) || p.maxHistoryEvents < 100)
+    problems.push('maxHistoryEvents: must be a whole number of at least 100');
   return problems;
 }
 

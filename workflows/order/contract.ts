@@ -20,10 +20,12 @@ export const orderNoFromWorkflowId = (workflowId: string): string | undefined =>
 /** The stages of SPEC section 3, in order, then the terminal ones. */
 export const STAGES = [
   'sales_review',
+  'correction',
   'finance_review',
   'joint_review',
   'confirmation',
   'stock_preparation',
+  'awaiting_prepayment',
   'shipping',
   'in_transit',
   'awaiting_payment',
@@ -33,6 +35,16 @@ export const STAGES = [
 ] as const;
 export type Stage = (typeof STAGES)[number];
 export const TERMINAL_STAGES: readonly Stage[] = ['closed', 'rejected', 'cancelled'];
+/** Once the goods have left, an order can no longer be changed or cancelled. */
+export const DISPATCHED_STAGES: readonly Stage[] = ['in_transit', 'awaiting_payment', 'closed'];
+/** Stages before confirmation: a change is reviewed by sales and finance; after, jointly. */
+export const PRE_CONFIRMATION_STAGES: readonly Stage[] = ['sales_review', 'correction', 'finance_review', 'joint_review'];
+
+export const DEPARTMENTS = ['sales', 'finance', 'production', 'logistics'] as const;
+export type Department = (typeof DEPARTMENTS)[number];
+/** Joint review (SPEC 3.4): these three decide in parallel; all must approve. */
+export const JOINT_DEPARTMENTS = ['production', 'logistics', 'finance'] as const satisfies readonly Department[];
+export type JointDepartment = (typeof JOINT_DEPARTMENTS)[number];
 
 /** Custom search attributes the dev server registers at start (scripts/temporal.sh) and the workflow keeps current. */
 export const SA = {
@@ -68,8 +80,30 @@ export interface OrderWorkflowInput {
   requestedDeliveryDate: string; // ISO date
   enteredBy: string;
   lines: OrderLineInput[];
+  /** Flagged special by sales at intake: always jointly reviewed. */
+  special?: boolean;
   /** Policy snapshot taken at intake: a running order keeps the rules it started with. */
   policy: Policy;
+  /** Set only by continue-as-new: where the previous run stopped. */
+  resume?: ResumeSnapshot;
+}
+
+/** What a run hands to its successor when the history is long (continue-as-new). */
+export interface ResumeSnapshot {
+  state: OrderState;
+  seq: number;
+  /** Facts the flow has learned that are not in OrderState. */
+  facts: Record<string, unknown>;
+}
+
+/** A customer's change, or a correction after a review returned the order (SPEC "Changes"). */
+export interface OrderChanges {
+  /** The full new set of lines; a product left out is removed. */
+  lines?: { productId: string; quantity: number; unitPrice: string; taxRate: string; specification?: string }[];
+  requestedDeliveryDate?: string;
+  deliveryAddress?: { recipient: string; phone: string; region: string; city: string; line1: string; postcode?: string };
+  paymentTerms?: string;
+  contact?: { name: string; phone?: string; email?: string };
 }
 
 export type ReviewDecision = 'approve' | 'reject' | 'return';
@@ -107,10 +141,42 @@ export interface InvoiceState {
   dueDate: string;
 }
 
+export interface JointDecisionState {
+  decision?: ReviewDecision;
+  actor?: string;
+  comment?: string;
+  at?: string;
+  escalation: 'none' | 'reminded' | 'escalated';
+}
+
+export interface ChangeState {
+  changeId: string;
+  changes: OrderChanges;
+  reason: string;
+  requestedBy: string;
+  requestedAt: string;
+  /** Departments that must approve, and what each said so far. */
+  reviewers: Partial<Record<Department, JointDecisionState>>;
+  status: 'under_review' | 'approved' | 'rejected' | 'applied';
+}
+
 export interface OrderState {
   orderNo: string;
   stage: Stage;
   stageEnteredAt: string;
+  /** Sum of on-hold time inside the current stage (its clock stood still). */
+  heldMs: number;
+  hold?: { reason: string; actor: string; since: string };
+  totalAmount: string;
+  paymentTerms: string;
+  /** Why joint review is needed (empty when it is not). */
+  jointReviewReasons: string[];
+  joint?: Record<JointDepartment, JointDecisionState>;
+  /** The reviewer's comment when the order was returned for correction. */
+  returnedWith?: { stage: Stage; comment: string; actor: string };
+  changes: ChangeState[];
+  alerts: string[];
+  progressUpdatesSent: number;
   /** Escalation step reached in the current stage: none, reminded the assignee, alerted the manager. */
   escalation: 'none' | 'reminded' | 'escalated';
   stageDeadline?: string;
@@ -171,6 +237,49 @@ export const productionComplete = defineUpdate<StageResult, [ProductionCompleteA
 export const confirmDispatch = defineUpdate<StageResult, [LogisticsConfirmArgs]>('confirmDispatch');
 export const confirmDelivery = defineUpdate<StageResult, [LogisticsConfirmArgs]>('confirmDelivery');
 export const recordPayment = defineUpdate<PaymentResult, [PaymentArgs]>('recordPayment');
+
+export interface CorrectionArgs {
+  changes: OrderChanges;
+  actor: string;
+}
+export interface JointReviewArgs {
+  department: JointDepartment;
+  decision: 'approve' | 'reject';
+  comment?: string;
+  actor: string;
+}
+export interface FileChangeArgs {
+  changes: OrderChanges;
+  reason: string;
+  actor: string;
+  /** Made by the API (change_requests row id), so a retried request files nothing twice. */
+  changeId: string;
+}
+export interface ChangeReviewArgs {
+  changeId: string;
+  department: Department;
+  decision: 'approve' | 'reject';
+  comment?: string;
+  actor: string;
+}
+export interface ReasonArgs {
+  reason: string;
+  actor: string;
+}
+export interface ChangeResult {
+  orderNo: string;
+  changeId: string;
+  status: ChangeState['status'];
+  pending: Department[];
+}
+
+export const correctOrder = defineUpdate<StageResult, [CorrectionArgs]>('correctOrder');
+export const jointReview = defineUpdate<StageResult & { pending: JointDepartment[] }, [JointReviewArgs]>('jointReview');
+export const fileChange = defineUpdate<ChangeResult, [FileChangeArgs]>('fileChange');
+export const reviewChange = defineUpdate<ChangeResult, [ChangeReviewArgs]>('reviewChange');
+export const cancelOrder = defineUpdate<StageResult, [ReasonArgs]>('cancelOrder');
+export const holdOrder = defineUpdate<StageResult, [ReasonArgs]>('holdOrder');
+export const releaseOrder = defineUpdate<StageResult, [ReasonArgs]>('releaseOrder');
 
 export const getState = defineQuery<OrderState>('getState');
 

@@ -1,0 +1,313 @@
+/**
+ * Orders: intake, the list from the read model, and one order in full.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { actorOf } from '../actor';
+import {
+  Amount,
+  DateOnly,
+  DateTime,
+  Escalation,
+  Money,
+  Nullable,
+  OrderNo,
+  OrderNoParams,
+  StageSchema,
+  TaxRate,
+  errors,
+} from '../schemas';
+import { intakeOrder } from '../services/intake';
+import { getOrder, listOrders } from '../services/orders';
+
+const Text = (maxLength: number, description?: string) =>
+  Type.String({ minLength: 1, maxLength, ...(description ? { description } : {}) });
+
+export const CHANNELS = ['phone', 'email', 'fax', 'ecommerce', 'api'] as const;
+
+const IntakeLine = Type.Object(
+  {
+    productId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Product id; or give sku' })),
+    sku: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Product SKU; or give productId' })),
+    specification: Type.Optional(Type.String({ maxLength: 500 })),
+    quantity: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+    unitPrice: Money('Unit price before tax'),
+    taxRate: TaxRate,
+  },
+  { additionalProperties: false },
+);
+
+const IntakeBody = Type.Object(
+  {
+    customerId: Type.String({ minLength: 1, maxLength: 64 }),
+    channel: Type.Enum([...CHANNELS]),
+    contact: Type.Object(
+      {
+        name: Text(100),
+        phone: Type.Optional(Type.String({ minLength: 3, maxLength: 40, pattern: '^[0-9+() -]+$' })),
+        email: Type.Optional(Type.String({ format: 'email', maxLength: 254 })),
+      },
+      { additionalProperties: false },
+    ),
+    orderDate: Type.Optional(DateOnly('Defaults to today')),
+    requestedDeliveryDate: DateOnly('Not in the past'),
+    deliveryAddress: Type.Object(
+      {
+        recipient: Text(100),
+        phone: Type.String({ minLength: 3, maxLength: 40, pattern: '^[0-9+() -]+$' }),
+        region: Text(50, 'Province or region, e.g. 浙江'),
+        city: Text(50),
+        line1: Text(200),
+        postcode: Type.Optional(Type.String({ minLength: 1, maxLength: 16, pattern: '^[A-Za-z0-9 -]+$' })),
+      },
+      { additionalProperties: false },
+    ),
+    paymentTerms: Type.String({ minLength: 1, maxLength: 32, description: 'A payment term of the policy, e.g. NET_30' }),
+    currency: Type.Optional(Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217; default CNY' })),
+    special: Type.Optional(Type.Boolean({ description: 'A flagged special order (goes to joint review)' })),
+    notes: Type.Optional(Type.String({ maxLength: 2000 })),
+    lines: Type.Array(IntakeLine, { minItems: 1, maxItems: 200 }),
+  },
+  { additionalProperties: false },
+);
+
+const IntakeHeaders = Type.Object({
+  'idempotency-key': Type.String({
+    minLength: 8,
+    maxLength: 100,
+    description: 'Client-chosen key; repeating a request with it returns the same order',
+  }),
+});
+
+const IntakeResult = Type.Object({
+  orderNo: OrderNo,
+  stage: Type.String(),
+  orderId: Type.String(),
+  totalAmount: Amount,
+  currency: Type.String(),
+});
+
+const ListQuery = Type.Object(
+  {
+    stage: Type.Optional(StageSchema),
+    customerId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    riskLevel: Type.Optional(Type.String({ minLength: 1, maxLength: 20, pattern: '^[a-z_]+$' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9_-]+$' })),
+  },
+  { additionalProperties: false },
+);
+
+const OrderListItem = Type.Object({
+  orderNo: Type.String(),
+  customerId: Type.String(),
+  customerName: Type.String(),
+  stage: Type.String(),
+  stageEnteredAt: DateTime(),
+  timeInStageSeconds: Type.Integer(),
+  stageDeadline: Nullable(DateTime()),
+  escalation: Escalation,
+  totalAmount: Amount,
+  currency: Type.String(),
+  riskLevel: Type.String(),
+  onHold: Type.Boolean(),
+  createdAt: DateTime(),
+});
+
+const OrderList = Type.Object({
+  items: Type.Array(OrderListItem),
+  nextCursor: Nullable(Type.String({ description: 'Pass as `cursor` for the next page; null on the last page' })),
+});
+
+const S = Type.String();
+const NS = Nullable(Type.String());
+
+/** The workflow's getState answer (contract OrderState); extra fields pass through. */
+const LiveState = Type.Object(
+  {
+    orderNo: S,
+    stage: S,
+    stageEnteredAt: S,
+    escalation: S,
+    stageDeadline: Type.Optional(S),
+  },
+  { additionalProperties: true },
+);
+
+const OrderDetail = Type.Object({
+  orderNo: S,
+  orderId: S,
+  workflowId: S,
+  workflowUrl: Type.String({ description: 'The order’s history in the Temporal Web UI' }),
+  customer: Type.Object({ id: S, code: S, name: S, language: S }),
+  channel: S,
+  contact: Type.Object({ name: S, phone: NS, email: NS }),
+  orderDate: S,
+  requestedDeliveryDate: S,
+  deliveryAddress: Type.Object({
+    recipient: S,
+    phone: S,
+    region: S,
+    city: S,
+    line1: S,
+    postcode: Type.Optional(S),
+  }),
+  paymentTerms: S,
+  currency: S,
+  subtotal: Amount,
+  taxAmount: Amount,
+  totalAmount: Amount,
+  special: Type.Boolean(),
+  notes: NS,
+  stage: S,
+  stageEnteredAt: S,
+  timeInStageSeconds: Type.Integer(),
+  stageDeadline: NS,
+  escalation: S,
+  riskLevel: S,
+  onHold: Type.Boolean(),
+  outcome: NS,
+  enteredBy: S,
+  createdAt: S,
+  closedAt: NS,
+  lines: Type.Array(
+    Type.Object({
+      id: S,
+      lineNo: Type.Integer(),
+      productId: S,
+      sku: S,
+      productName: S,
+      specification: NS,
+      quantity: Type.Integer(),
+      unitPrice: Amount,
+      taxRate: S,
+    }),
+  ),
+  transitions: Type.Array(
+    Type.Object({ seq: Type.Integer(), from: NS, to: S, reason: NS, actor: NS, at: S }),
+  ),
+  decisions: Type.Array(
+    Type.Object({ stage: S, department: NS, decision: S, comment: NS, actor: S, at: S }),
+  ),
+  reservations: Type.Array(
+    Type.Object({ id: S, lineNo: Nullable(Type.Integer()), productId: S, quantity: Type.Integer(), status: S }),
+  ),
+  productionOrders: Type.Array(
+    Type.Object({
+      id: S,
+      productionNo: S,
+      lineNo: Nullable(Type.Integer()),
+      productId: S,
+      quantity: Type.Integer(),
+      plannedStart: S,
+      plannedFinish: S,
+      percent: Type.Integer(),
+      status: S,
+      qcPassed: Nullable(Type.Boolean()),
+      note: NS,
+      completedAt: NS,
+    }),
+  ),
+  shipment: Nullable(
+    Type.Object({
+      id: S,
+      carrierCode: S,
+      carrierName: S,
+      trackingNo: S,
+      cost: Amount,
+      weightKg: S,
+      eta: S,
+      status: S,
+      bookedAt: S,
+      dispatchedAt: NS,
+      deliveredAt: NS,
+    }),
+  ),
+  invoice: Nullable(
+    Type.Object({
+      id: S,
+      invoiceNo: S,
+      amount: Amount,
+      paid: Amount,
+      outstanding: Amount,
+      currency: S,
+      issuedAt: S,
+      dueDate: S,
+      status: S,
+      payments: Type.Array(Type.Object({ id: S, amount: Amount, reference: S, paidAt: S, recordedBy: S })),
+      reminders: Type.Array(Type.Object({ level: S, sentAt: S })),
+    }),
+  ),
+  alerts: Type.Array(Type.Object({ key: S, kind: S, role: S, message: S, at: S })),
+  emails: Type.Array(Type.Object({ subject: S, template: S, status: S, to: S, createdAt: S, sentAt: NS })),
+  live: Nullable(LiveState),
+  liveError: Type.Optional(Type.String({ description: 'Why `live` is null' })),
+});
+
+const orders: FastifyPluginAsyncTypebox = async (app) => {
+  app.post(
+    '/orders',
+    {
+      schema: {
+        summary: 'Take an order (intake)',
+        description:
+          'Stores the order, gives it a number and starts its workflow. Repeating the request with the same ' +
+          'Idempotency-Key returns the same order (200, header Idempotent-Replay: true); the same key with a different body is 409.',
+        tags: ['orders'],
+        headers: IntakeHeaders,
+        body: IntakeBody,
+        response: { 201: IntakeResult, 200: IntakeResult, ...errors(400, 409, 413) },
+      },
+    },
+    async (request, reply) => {
+      const result = await intakeOrder(
+        { prisma: app.prisma, temporal: app.temporal, config: app.config, log: request.log },
+        {
+          body: request.body,
+          idempotencyKey: request.headers['idempotency-key'],
+          actor: actorOf(request),
+          ip: request.ip,
+        },
+      );
+      if (result.replay) return reply.status(200).header('Idempotent-Replay', 'true').send(result.order);
+      return reply.status(201).header('Location', `/orders/${result.order.orderNo}`).send(result.order);
+    },
+  );
+
+  app.get(
+    '/orders',
+    {
+      schema: {
+        summary: 'List orders (newest first)',
+        tags: ['orders'],
+        querystring: ListQuery,
+        response: { 200: OrderList, ...errors(400) },
+      },
+    },
+    async (request) => listOrders(app.prisma, request.query),
+  );
+
+  app.get(
+    '/orders/:orderNo',
+    {
+      schema: {
+        summary: 'One order in full, with its workflow’s live state',
+        tags: ['orders'],
+        params: OrderNoParams,
+        response: { 200: OrderDetail, ...errors(400, 404) },
+      },
+    },
+    async (request) =>
+      getOrder(
+        {
+          prisma: app.prisma,
+          temporal: app.temporal,
+          temporalUiUrl: app.config.temporalUiUrl,
+          namespace: app.config.temporalNamespace,
+        },
+        request.params.orderNo,
+      ),
+  );
+};
+
+export default orders;

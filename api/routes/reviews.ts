@@ -1,0 +1,52 @@
+/**
+ * Sales and finance reviews: the decision goes to the order's workflow as an
+ * Update; its validator answers 409 when the order is not in that review.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { financeReview, salesReview, type ReviewArgs, type StageResult as Result } from '../../workflows/order/contract';
+import type { UpdateDefinition } from '@temporalio/common';
+import { actorOf } from '../actor';
+import { badRequest } from '../errors';
+import { OrderNoParams, StageResult, errors } from '../schemas';
+import { updateOrder } from '../services/commands';
+
+const ReviewBody = Type.Object(
+  {
+    decision: Type.Enum(['approve', 'reject', 'return']),
+    comment: Type.Optional(Type.String({ maxLength: 2000, description: 'Required when rejecting' })),
+  },
+  { additionalProperties: false },
+);
+
+const REVIEWS: { path: string; update: UpdateDefinition<Result, [ReviewArgs]>; summary: string }[] = [
+  { path: '/orders/:orderNo/reviews/sales', update: salesReview, summary: 'Sales review decision' },
+  { path: '/orders/:orderNo/reviews/finance', update: financeReview, summary: 'Finance review decision' },
+];
+
+const reviews: FastifyPluginAsyncTypebox = async (app) => {
+  for (const r of REVIEWS) {
+    app.post(
+      r.path,
+      {
+        schema: {
+          summary: r.summary,
+          description: 'approve, reject (a comment giving the reason is required) or return for correction.',
+          tags: ['reviews'],
+          params: OrderNoParams,
+          body: ReviewBody,
+          response: { 200: StageResult, ...errors(400, 404, 409) },
+        },
+      },
+      async (request) => {
+        const { decision } = request.body;
+        const comment = request.body.comment?.trim() || undefined;
+        if (decision === 'reject' && !comment) throw badRequest('comment is required when rejecting', 'comment');
+        const actor = actorOf(request);
+        return updateOrder(app, request.params.orderNo, r.update, [{ decision, comment, actor }]);
+      },
+    );
+  }
+};
+
+export default reviews;

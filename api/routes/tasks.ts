@@ -1,0 +1,63 @@
+/**
+ * Work queues: what waits for a role, oldest first, with its deadline.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { Amount, DateTime, Escalation, Nullable, RoleSchema, errors } from '../schemas';
+import { listTasks } from '../services/tasks';
+
+const TasksQuery = Type.Object(
+  {
+    role: RoleSchema,
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
+  },
+  { additionalProperties: false },
+);
+
+const Task = Type.Object({
+  orderNo: Type.String(),
+  task: Type.String({ description: 'review, joint_review:<department>, production, dispatch, delivery, payment, escalated:<stage>' }),
+  stage: Type.String(),
+  customerId: Type.String(),
+  customerName: Type.String(),
+  stageEnteredAt: DateTime(),
+  timeInStageSeconds: Type.Integer(),
+  stageDeadline: Nullable(DateTime()),
+  overdue: Type.Boolean(),
+  escalation: Escalation,
+  onHold: Type.Boolean(),
+  riskLevel: Type.String(),
+  totalAmount: Amount,
+  currency: Type.String(),
+  productionOrders: Type.Optional(
+    Type.Array(
+      Type.Object({
+        id: Type.String(),
+        productionNo: Type.String(),
+        quantity: Type.Integer(),
+        percent: Type.Integer(),
+        status: Type.String(),
+        plannedFinish: DateTime(),
+      }),
+    ),
+  ),
+});
+
+const TaskList = Type.Object({ role: Type.String(), items: Type.Array(Task) });
+
+const tasks: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/tasks',
+    {
+      schema: {
+        summary: 'Work queue of a role',
+        tags: ['tasks'],
+        querystring: TasksQuery,
+        response: { 200: TaskList, ...errors(400) },
+      },
+    },
+    async (request) => listTasks(app.prisma, app.config.policy, request.query.role, request.query.limit),
+  );
+};
+
+export default tasks;

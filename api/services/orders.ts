@@ -1,0 +1,292 @@
+/**
+ * Reading orders (SPEC 5: lists and reports read the database; the live
+ * state of one order is read from its workflow).
+ *
+ * The list pages by keyset on (createdAt desc, id desc) with an opaque
+ * cursor, so pages stay stable while new orders arrive and never scan from
+ * the start.
+ */
+import type { Client } from '@temporalio/client';
+import type { PrismaClient } from '../../activities/infra/db';
+import { getState, type OrderState } from '../../workflows/order/contract';
+import { badRequest, notFound } from '../errors';
+
+type Dec = { toFixed(dp: number): string };
+const amount = (d: Dec) => d.toFixed(2);
+const iso = (d: Date) => d.toISOString();
+const isoOrNull = (d: Date | null | undefined) => (d ? d.toISOString() : null);
+const dateOnly = (d: Date) => d.toISOString().slice(0, 10);
+export const secondsSince = (d: Date, now = new Date()) => Math.max(0, Math.floor((now.getTime() - d.getTime()) / 1000));
+
+// ---------------------------------------------------------------------------
+// List
+// ---------------------------------------------------------------------------
+
+export interface ListQuery {
+  stage?: string;
+  customerId?: string;
+  riskLevel?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+interface Cursor {
+  createdAt: Date;
+  id: string;
+}
+
+export function encodeCursor(c: Cursor): string {
+  return Buffer.from(JSON.stringify([c.createdAt.toISOString(), c.id]), 'utf8').toString('base64url');
+}
+
+export function decodeCursor(text: string): Cursor {
+  try {
+    const v: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string') {
+      const createdAt = new Date(v[0]);
+      if (!Number.isNaN(createdAt.getTime())) return { createdAt, id: v[1] };
+    }
+  } catch {
+    // fall through
+  }
+  throw badRequest('cursor is not a cursor returned by this API', 'cursor');
+}
+
+export async function listOrders(prisma: PrismaClient, q: ListQuery, now = new Date()) {
+  const limit = q.limit ?? 50;
+  const after = q.cursor ? decodeCursor(q.cursor) : undefined;
+  const rows = await prisma.order.findMany({
+    where: {
+      ...(q.stage ? { stage: q.stage } : {}),
+      ...(q.customerId ? { customerId: q.customerId } : {}),
+      ...(q.riskLevel ? { riskLevel: q.riskLevel } : {}),
+      ...(after
+        ? { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] }
+        : {}),
+    },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    take: limit + 1,
+    include: { customer: { select: { name: true } } },
+  });
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map((o) => ({
+      orderNo: o.orderNo,
+      customerId: o.customerId,
+      customerName: o.customer.name,
+      stage: o.stage,
+      stageEnteredAt: iso(o.stageEnteredAt),
+      timeInStageSeconds: secondsSince(o.stageEnteredAt, now),
+      stageDeadline: isoOrNull(o.stageDeadline),
+      escalation: o.escalation,
+      totalAmount: amount(o.totalAmount),
+      currency: o.currency,
+      riskLevel: o.riskLevel,
+      onHold: o.onHold,
+      createdAt: iso(o.createdAt),
+    })),
+    nextCursor: rows.length > limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null,
+  };
+}
+
+// ---------------------------------------------------------------------------
+// One order
+// ---------------------------------------------------------------------------
+
+/** The order behind a command: 404 when unknown. */
+export async function orderRef(prisma: PrismaClient, orderNo: string) {
+  const order = await prisma.order.findUnique({
+    where: { orderNo },
+    select: { id: true, orderNo: true, workflowId: true, stage: true },
+  });
+  if (!order) throw notFound(`order ${orderNo} not found`);
+  return order;
+}
+
+const LIVE_QUERY_TIMEOUT_MS = 5_000;
+
+/** The workflow's live state, or null and a reason a person can read. */
+export async function liveState(
+  temporal: Client,
+  workflowId: string,
+): Promise<{ live: OrderState | null; liveError?: string }> {
+  try {
+    const live = await temporal.connection.withDeadline(Date.now() + LIVE_QUERY_TIMEOUT_MS, () =>
+      temporal.workflow.getHandle(workflowId).query(getState),
+    );
+    return { live };
+  } catch (err) {
+    const name = (err as Error)?.name ?? 'Error';
+    const reason =
+      name === 'WorkflowNotFoundError'
+        ? 'the order has no workflow'
+        : /deadline|timeout/i.test(String((err as Error)?.message))
+          ? 'the workflow did not answer in time'
+          : name === 'QueryNotRegisteredError'
+            ? 'the workflow does not answer this query'
+            : 'the workflow could not be queried';
+    return { live: null, liveError: reason };
+  }
+}
+
+export async function getOrder(
+  deps: { prisma: PrismaClient; temporal: Client; temporalUiUrl: string; namespace: string },
+  orderNo: string,
+  now = new Date(),
+) {
+  const o = await deps.prisma.order.findUnique({
+    where: { orderNo },
+    include: {
+      customer: { select: { id: true, code: true, name: true, language: true } },
+      lines: { orderBy: { lineNo: 'asc' }, include: { product: { select: { sku: true, name: true } } } },
+      transitions: { orderBy: { seq: 'asc' } },
+      reviews: { orderBy: { decidedAt: 'asc' } },
+      reservations: { orderBy: { createdAt: 'asc' } },
+      productionOrders: { orderBy: { createdAt: 'asc' } },
+      shipment: { include: { carrier: { select: { code: true, name: true } } } },
+      invoice: { include: { payments: { orderBy: { paidAt: 'asc' } }, reminders: { orderBy: { sentAt: 'asc' } } } },
+      alerts: { orderBy: { createdAt: 'asc' } },
+      emails: { orderBy: { createdAt: 'asc' } },
+    },
+  });
+  if (!o) throw notFound(`order ${orderNo} not found`);
+
+  const lineNoById = new Map(o.lines.map((l) => [l.id, l.lineNo]));
+  const address = (o.deliveryAddress ?? {}) as Record<string, string | undefined>;
+  const { live, liveError } = await liveState(deps.temporal, o.workflowId);
+  const inv = o.invoice;
+
+  return {
+    orderNo: o.orderNo,
+    orderId: o.id,
+    workflowId: o.workflowId,
+    workflowUrl: `${deps.temporalUiUrl}/namespaces/${encodeURIComponent(deps.namespace)}/workflows/${encodeURIComponent(o.workflowId)}`,
+    customer: o.customer,
+    channel: o.channel,
+    contact: { name: o.contactName, phone: o.contactPhone, email: o.contactEmail },
+    orderDate: dateOnly(o.orderDate),
+    requestedDeliveryDate: dateOnly(o.requestedDeliveryDate),
+    deliveryAddress: {
+      recipient: address.recipient ?? '',
+      phone: address.phone ?? '',
+      region: address.region ?? '',
+      city: address.city ?? '',
+      line1: address.line1 ?? '',
+      ...(address.postcode ? { postcode: address.postcode } : {}),
+    },
+    paymentTerms: o.paymentTerms,
+    currency: o.currency,
+    subtotal: amount(o.subtotal),
+    taxAmount: amount(o.taxAmount),
+    totalAmount: amount(o.totalAmount),
+    special: o.special,
+    notes: o.notes,
+    stage: o.stage,
+    stageEnteredAt: iso(o.stageEnteredAt),
+    timeInStageSeconds: secondsSince(o.stageEnteredAt, now),
+    stageDeadline: isoOrNull(o.stageDeadline),
+    escalation: o.escalation,
+    riskLevel: o.riskLevel,
+    onHold: o.onHold,
+    outcome: o.outcome,
+    enteredBy: o.enteredBy,
+    createdAt: iso(o.createdAt),
+    closedAt: isoOrNull(o.closedAt),
+    lines: o.lines.map((l) => ({
+      id: l.id,
+      lineNo: l.lineNo,
+      productId: l.productId,
+      sku: l.product.sku,
+      productName: l.product.name,
+      specification: l.specification,
+      quantity: l.quantity,
+      unitPrice: amount(l.unitPrice),
+      taxRate: l.taxRate.toFixed(4),
+    })),
+    transitions: o.transitions.map((t) => ({
+      seq: t.seq,
+      from: t.fromStage,
+      to: t.toStage,
+      reason: t.reason,
+      actor: t.actor,
+      at: iso(t.at),
+    })),
+    decisions: o.reviews.map((r) => ({
+      stage: r.stage,
+      department: r.department,
+      decision: r.decision,
+      comment: r.comment,
+      actor: r.actor,
+      at: iso(r.decidedAt),
+    })),
+    reservations: o.reservations.map((r) => ({
+      id: r.id,
+      lineNo: lineNoById.get(r.orderLineId) ?? null,
+      productId: r.productId,
+      quantity: r.quantity,
+      status: r.status,
+    })),
+    productionOrders: o.productionOrders.map((p) => ({
+      id: p.id,
+      productionNo: p.productionNo,
+      lineNo: lineNoById.get(p.orderLineId) ?? null,
+      productId: p.productId,
+      quantity: p.quantity,
+      plannedStart: iso(p.plannedStart),
+      plannedFinish: iso(p.plannedFinish),
+      percent: p.percent,
+      status: p.status,
+      qcPassed: p.qcPassed,
+      note: p.note,
+      completedAt: isoOrNull(p.completedAt),
+    })),
+    shipment: o.shipment
+      ? {
+          id: o.shipment.id,
+          carrierCode: o.shipment.carrier.code,
+          carrierName: o.shipment.carrier.name,
+          trackingNo: o.shipment.trackingNo,
+          cost: amount(o.shipment.cost),
+          weightKg: o.shipment.weightKg.toFixed(3),
+          eta: iso(o.shipment.eta),
+          status: o.shipment.status,
+          bookedAt: iso(o.shipment.bookedAt),
+          dispatchedAt: isoOrNull(o.shipment.dispatchedAt),
+          deliveredAt: isoOrNull(o.shipment.deliveredAt),
+        }
+      : null,
+    invoice: inv
+      ? {
+          id: inv.id,
+          invoiceNo: inv.invoiceNo,
+          amount: amount(inv.amount),
+          paid: amount(inv.paid),
+          outstanding: amount({ toFixed: (dp: number) => inv.amount.minus(inv.paid).toFixed(dp) }),
+          currency: inv.currency,
+          issuedAt: iso(inv.issuedAt),
+          dueDate: iso(inv.dueDate),
+          status: inv.status,
+          payments: inv.payments.map((p) => ({
+            id: p.id,
+            amount: amount(p.amount),
+            reference: p.reference,
+            paidAt: iso(p.paidAt),
+            recordedBy: p.recordedBy,
+          })),
+          reminders: inv.reminders.map((r) => ({ level: r.level, sentAt: iso(r.sentAt) })),
+        }
+      : null,
+    alerts: o.alerts.map((a) => ({ key: a.key, kind: a.kind, role: a.role, message: a.message, at: iso(a.createdAt) })),
+    emails: o.emails.map((e) => ({
+      subject: e.subject,
+      template: e.template,
+      status: e.status,
+      to: e.toAddress,
+      createdAt: iso(e.createdAt),
+      sentAt: isoOrNull(e.sentAt),
+    })),
+    live,
+    ...(liveError ? { liveError } : {}),
+  };
+}
