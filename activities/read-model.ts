@@ -22,6 +22,8 @@ export interface RecordTransitionInput {
   reason?: string;
   actor?: string;
   deadline?: string | null;
+  /** Time the order spent on hold in the stage it leaves (its clock stood still). */
+  heldMs?: number;
 }
 
 /**
@@ -45,6 +47,8 @@ export async function recordTransition(deps: ActivityDeps, a: RecordTransitionIn
           reason: a.reason ?? null,
           actor: a.actor ?? null,
           at,
+          deadline,
+          heldMs: Math.max(0, Math.round(a.heldMs ?? 0)),
         },
       ],
       skipDuplicates: true,

@@ -46,8 +46,6 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: opts.logger ?? false,
     bodyLimit: BODY_LIMIT,
-    // Order numbers and ids only: nothing needs long URLs.
-    maxParamLength: 200,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // TypeBox validation: converts querystring/params/headers to their types, never the body.

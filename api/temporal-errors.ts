@@ -10,6 +10,7 @@
  *   WrongStage            -> 409  (not possible in the order's current stage)
  *   BadInput              -> 400  (field from details[0]: "name" or { field })
  *   NotFound              -> 404
+ *   Forbidden             -> 403  (segregation of duties)
  *   workflow not found    -> 404, or 409 when it has already finished
  *   already started       -> 409
  *   update timed out      -> 504
@@ -72,6 +73,8 @@ export function httpErrorFromTemporal(err: unknown): MappedError | undefined {
           return { statusCode: 400, message: failure.message, field: fieldOf(failure.details) };
         case FAILURE.notFound:
           return { statusCode: 404, message: failure.message };
+        case FAILURE.forbidden:
+          return { statusCode: 403, message: failure.message };
       }
     }
     // An update that failed for a reason the contract does not name: a bug, not the caller's fault.

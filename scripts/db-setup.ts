@@ -7,7 +7,7 @@
  *
  * `setupDatabase()` is also used by the jest global setup (with `recreate`).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -70,7 +70,7 @@ export async function setupDatabase(opts: DbSetupOptions): Promise<void> {
   }
 
   // 3. Migrations.
-  const out = prisma(['migrate', 'deploy'], env);
+  const out = await migrateDeploy(env);
   const applied = /(\d+) migrations? found/.exec(out);
   if (/No pending migrations/i.test(out)) log(`migrations up to date${applied ? ` (${applied[1]} in prisma/migrations)` : ''}`);
   else log(`migrations applied${applied ? ` (${applied[1]} in prisma/migrations)` : ''}`);
@@ -93,12 +93,47 @@ export async function setupDatabase(opts: DbSetupOptions): Promise<void> {
 function prisma(args: string[], env: NodeJS.ProcessEnv): string {
   const local = join(ROOT, 'node_modules/.bin/prisma');
   const [cmd, argv] = existsSync(local) ? [local, args] : ['npx', ['--no-install', 'prisma', ...args]];
-  const r = spawnSync(cmd, argv, { cwd: ROOT, env, encoding: 'utf8' });
+  const r = spawnSync(cmd, argv, { cwd: ROOT, env: { ...env, CHECKPOINT_DISABLE: '1' }, encoding: 'utf8' });
   if (r.error) throw new Error(`prisma ${args.join(' ')}: ${r.error.message}`);
   if (r.status !== 0) {
     throw new Error(`prisma ${args.join(' ')} failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`.trim());
   }
   return `${r.stdout}\n${r.stderr}`;
+}
+
+/**
+ * `prisma migrate deploy`. The CLI (6.19, Wasm engine + pg adapter) finishes
+ * its work in well under a second but then idles ~10 s on an internal timer
+ * before exiting; once it has printed its final success line the work is
+ * committed, so stop it there instead of waiting.
+ */
+function migrateDeploy(env: NodeJS.ProcessEnv): Promise<string> {
+  const local = join(ROOT, 'node_modules/.bin/prisma');
+  const [cmd, argv] = existsSync(local)
+    ? [local, ['migrate', 'deploy']]
+    : ['npx', ['--no-install', 'prisma', 'migrate', 'deploy']];
+  const DONE = /No pending migrations to apply|All migrations have been successfully applied/;
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(cmd, argv, { cwd: ROOT, env: { ...env, CHECKPOINT_DISABLE: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let done = false;
+    let timer: NodeJS.Timeout | undefined;
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+      if (!done && DONE.test(stdout)) {
+        done = true;
+        timer = setTimeout(() => child.kill('SIGTERM'), 300);
+      }
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', (err) => reject(new Error(`prisma migrate deploy: ${err.message}`)));
+    child.on('close', (code) => {
+      if (timer) clearTimeout(timer);
+      if (done || code === 0) resolvePromise(`${stdout}\n${stderr}`);
+      else reject(new Error(`prisma migrate deploy failed (exit ${code}):\n${stdout}\n${stderr}`.trim()));
+    });
+  });
 }
 
 function redact(u: string): string {

@@ -16,7 +16,6 @@
 import { createHash } from 'node:crypto';
 import type { Transporter } from 'nodemailer';
 import type { PrismaClient } from '../../generated/prisma/client';
-import { TX } from '../audit';
 
 export interface OutboxDeps {
   prisma: PrismaClient;
@@ -40,6 +39,9 @@ export interface OutboxResult {
   sent: boolean;
   messageId: string;
 }
+
+/** The row stays locked while SMTP talks: longer than the mailer's connection + socket timeouts. */
+const OUTBOX_TX = { maxWait: 10_000, timeout: 60_000 } as const;
 
 export const MESSAGE_ID_DOMAIN = 'sales-orders.local';
 
@@ -97,7 +99,7 @@ export async function sendOnce(deps: OutboxDeps, m: OutboxMessage): Promise<Outb
         data: { status: 'sent', sentAt: new Date(), attempts: { increment: 1 }, lastError: null },
       });
       return { sent: true, messageId: row.message_id };
-    }, TX);
+    }, OUTBOX_TX);
   } catch (err) {
     if (smtpError !== undefined) {
       await prisma.emailOutbox

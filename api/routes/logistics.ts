@@ -29,6 +29,10 @@ const logistics: FastifyPluginAsyncTypebox = async (app) => {
           body: ConfirmBody,
           response: { 200: StageResult, ...errors(400, 404, 409) },
         },
+        // The body is optional: a bare POST confirms "now".
+        preValidation: async (request) => {
+          if (request.body === undefined || request.body === null) (request as { body: unknown }).body = {};
+        },
       },
       async (request) => {
         const actor = actorOf(request);

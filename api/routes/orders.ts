@@ -91,7 +91,7 @@ const ListQuery = Type.Object(
   {
     stage: Type.Optional(StageSchema),
     customerId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-    riskLevel: Type.Optional(Type.String({ minLength: 1, maxLength: 20, pattern: '^[a-z_]+$' })),
+    riskLevel: Type.Optional(Type.Enum(['low', 'medium', 'high'])),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
     cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9_-]+$' })),
   },
@@ -125,13 +125,13 @@ const NS = Nullable(Type.String());
 /** The workflow's getState answer (contract OrderState); extra fields pass through. */
 const LiveState = Type.Object(
   {
-    orderNo: S,
-    stage: S,
-    stageEnteredAt: S,
-    escalation: S,
+    orderNo: Type.Optional(S),
+    stage: Type.Optional(S),
+    stageEnteredAt: Type.Optional(S),
+    escalation: Type.Optional(S),
     stageDeadline: Type.Optional(S),
   },
-  { additionalProperties: true },
+  { additionalProperties: true, description: 'The workflow’s live state (getState query)' },
 );
 
 const OrderDetail = Type.Object({
@@ -240,6 +240,26 @@ const OrderDetail = Type.Object({
   ),
   alerts: Type.Array(Type.Object({ key: S, kind: S, role: S, message: S, at: S })),
   emails: Type.Array(Type.Object({ subject: S, template: S, status: S, to: S, createdAt: S, sentAt: NS })),
+  risks: Type.Array(
+    Type.Object({
+      category: S,
+      code: S,
+      probability: Type.Integer(),
+      impact: Type.Integer(),
+      score: Type.Integer(),
+      level: S,
+      control: S,
+      owner: S,
+      status: S,
+      reason: S,
+    }),
+  ),
+  changes: Type.Array(
+    Type.Object({ id: S, status: S, reason: S, requestedBy: S, createdAt: S, decidedAt: NS, appliedAt: NS }),
+  ),
+  holds: Type.Array(
+    Type.Object({ stage: S, reason: S, heldBy: S, heldAt: S, releasedBy: NS, releasedAt: NS }),
+  ),
   live: Nullable(LiveState),
   liveError: Type.Optional(Type.String({ description: 'Why `live` is null' })),
 });

@@ -16,7 +16,7 @@ const TasksQuery = Type.Object(
 
 const Task = Type.Object({
   orderNo: Type.String(),
-  task: Type.String({ description: 'review, joint_review:<department>, production, dispatch, delivery, payment, escalated:<stage>' }),
+  task: Type.String({ description: 'review, correct, joint_review:<department>, production, dispatch, delivery, prepayment, payment, escalated:<stage>' }),
   stage: Type.String(),
   customerId: Type.String(),
   customerName: Type.String(),

@@ -158,6 +158,7 @@ export function workflowInput(order: StoredOrder, config: Config): OrderWorkflow
     paymentTerms: order.paymentTerms,
     requestedDeliveryDate: order.requestedDeliveryDate.toISOString().slice(0, 10),
     enteredBy: order.enteredBy,
+    special: order.special,
     lines: order.lines.map((l) => ({
       lineId: l.id,
       productId: l.productId,

@@ -117,13 +117,13 @@ export async function liveState(
     );
     return { live };
   } catch (err) {
-    const name = (err as Error)?.name ?? 'Error';
+    const e = err as { name?: string; message?: string; cause?: { code?: unknown } } | undefined;
     const reason =
-      name === 'WorkflowNotFoundError'
+      e?.name === 'WorkflowNotFoundError'
         ? 'the order has no workflow'
-        : /deadline|timeout/i.test(String((err as Error)?.message))
-          ? 'the workflow did not answer in time'
-          : name === 'QueryNotRegisteredError'
+        : e?.cause?.code === 4 || /deadline|timeout/i.test(String(e?.message))
+          ? 'the workflow did not answer in time (is a worker running?)'
+          : e?.name === 'QueryNotRegisteredError'
             ? 'the workflow does not answer this query'
             : 'the workflow could not be queried';
     return { live: null, liveError: reason };
@@ -148,6 +148,9 @@ export async function getOrder(
       invoice: { include: { payments: { orderBy: { paidAt: 'asc' } }, reminders: { orderBy: { sentAt: 'asc' } } } },
       alerts: { orderBy: { createdAt: 'asc' } },
       emails: { orderBy: { createdAt: 'asc' } },
+      risks: { orderBy: [{ score: 'desc' }, { code: 'asc' }] },
+      changeRequests: { orderBy: { createdAt: 'asc' } },
+      holds: { orderBy: { heldAt: 'asc' } },
     },
   });
   if (!o) throw notFound(`order ${orderNo} not found`);
@@ -285,6 +288,35 @@ export async function getOrder(
       to: e.toAddress,
       createdAt: iso(e.createdAt),
       sentAt: isoOrNull(e.sentAt),
+    })),
+    risks: o.risks.map((r) => ({
+      category: r.category,
+      code: r.code,
+      probability: r.probability,
+      impact: r.impact,
+      score: r.score,
+      level: r.level,
+      control: r.control,
+      owner: r.owner,
+      status: r.status,
+      reason: r.reason,
+    })),
+    changes: o.changeRequests.map((c) => ({
+      id: c.id,
+      status: c.status,
+      reason: c.reason,
+      requestedBy: c.requestedBy,
+      createdAt: iso(c.createdAt),
+      decidedAt: isoOrNull(c.decidedAt),
+      appliedAt: isoOrNull(c.appliedAt),
+    })),
+    holds: o.holds.map((h) => ({
+      stage: h.stage,
+      reason: h.reason,
+      heldBy: h.heldBy,
+      heldAt: iso(h.heldAt),
+      releasedBy: h.releasedBy,
+      releasedAt: isoOrNull(h.releasedAt),
     })),
     live,
     ...(liveError ? { liveError } : {}),

@@ -2,8 +2,8 @@
  * Work queues (SPEC 9 `GET /tasks?role=`): what waits for a role, oldest
  * first, with its deadline. Read from the database read model.
  *
- *   sales            sales_review
- *   finance          finance_review, awaiting_payment, joint_review (until finance decided)
+ *   sales            sales_review, correction (returned for correction)
+ *   finance          finance_review, awaiting_prepayment, awaiting_payment, joint_review (until finance decided)
  *   production       stock_preparation with open production orders, joint_review (until production decided)
  *   logistics        shipping, in_transit, joint_review (until logistics decided)
  *   sales_manager,   escalated (or timed out) orders in the stages the policy makes them
@@ -26,9 +26,11 @@ const jointReviewFor = (department: string): Prisma.OrderWhereInput => ({
 export function taskFilter(role: Role, policy: Policy): Prisma.OrderWhereInput | null {
   switch (role) {
     case 'sales':
-      return { stage: 'sales_review' };
+      return { stage: { in: ['sales_review', 'correction'] } };
     case 'finance':
-      return { OR: [{ stage: { in: ['finance_review', 'awaiting_payment'] } }, jointReviewFor('finance')] };
+      return {
+        OR: [{ stage: { in: ['finance_review', 'awaiting_prepayment', 'awaiting_payment'] } }, jointReviewFor('finance')],
+      };
     case 'production':
       return {
         OR: [{ stage: 'stock_preparation', productionOrders: { some: OPEN_PRODUCTION } }, jointReviewFor('production')],
@@ -52,8 +54,12 @@ function taskName(role: Role, stage: string): string {
     case 'sales_review':
     case 'finance_review':
       return 'review';
+    case 'correction':
+      return 'correct';
     case 'joint_review':
       return `joint_review:${role}`;
+    case 'awaiting_prepayment':
+      return 'prepayment';
     case 'stock_preparation':
       return 'production';
     case 'shipping':

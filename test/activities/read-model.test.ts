@@ -29,10 +29,14 @@ describe('recordTransition', () => {
       actor: 'sales',
       reason: 'approved',
       deadline: '2099-01-03T03:04:05.000Z',
+      heldMs: 1500,
     };
     await env.acts.recordTransition(t1);
     await env.acts.recordTransition(t1); // retry
-    expect(await env.prisma.stageTransition.count({ where: { orderId: o.id } })).toBe(1);
+    const rows = await env.prisma.stageTransition.findMany({ where: { orderId: o.id } });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ seq: 1, fromStage: 'sales_review', toStage: 'finance_review', reason: 'approved', actor: 'sales', heldMs: 1500 });
+    expect(rows[0].deadline?.toISOString()).toBe(t1.deadline);
     expect(await auditCount(env.prisma, `transition:${o.id}:1`)).toBe(1);
     let order = await env.prisma.order.findUniqueOrThrow({ where: { id: o.id } });
     expect(order).toMatchObject({ stage: 'finance_review', escalation: 'none', closedAt: null });

@@ -146,7 +146,7 @@ export interface JointDecisionState {
   actor?: string;
   comment?: string;
   at?: string;
-  escalation: 'none' | 'reminded' | 'escalated';
+  escalation: 'none' | 'reminded' | 'escalated' | 'timed_out';
 }
 
 export interface ChangeState {
@@ -169,6 +169,7 @@ export interface OrderState {
   hold?: { reason: string; actor: string; since: string };
   totalAmount: string;
   paymentTerms: string;
+  riskLevel: string;
   /** Why joint review is needed (empty when it is not). */
   jointReviewReasons: string[];
   joint?: Record<JointDepartment, JointDecisionState>;
@@ -178,15 +179,18 @@ export interface OrderState {
   alerts: string[];
   progressUpdatesSent: number;
   /** Escalation step reached in the current stage: none, reminded the assignee, alerted the manager. */
-  escalation: 'none' | 'reminded' | 'escalated';
+  escalation: 'none' | 'reminded' | 'escalated' | 'timed_out';
   stageDeadline?: string;
   decisions: DecisionRecord[];
   shortfallLines: string[];
   production: ProductionState[];
   shipment?: ShipmentState;
   invoice?: InvoiceState;
+  /** Dunning levels passed (sent, or skipped because paid). */
   remindersSent: number;
   outcome?: string;
+  /** How many runs this order has had (continue-as-new keeps histories short). */
+  run: number;
 }
 
 // ---------------------------------------------------------------------------
@@ -294,4 +298,6 @@ export const FAILURE = {
   badInput: 'BadInput',
   /** Referenced record (e.g. production order) does not belong to this order: HTTP 404. */
   notFound: 'NotFound',
+  /** Segregation of duties: this person may not take this decision: HTTP 403. */
+  forbidden: 'Forbidden',
 } as const;

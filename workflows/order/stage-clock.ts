@@ -1,72 +1,93 @@
 /**
  * The time limit every stage has (SPEC section 3): wait for the stage's work
  * to be done; when the limit runs out remind the assignee, then alert the
- * manager role, then hand back to the caller, who takes the stage's timeout
- * action. Each step is a durable timer named in the Temporal UI, so ops can
- * read "sales_review: limit 1d" in the history.
+ * manager role, then report a timeout so the caller takes the stage's
+ * timeout action. Each step is a durable timer whose summary names it in the
+ * Temporal UI ("sales_review: reminded at ...").
+ *
+ * Fire times are absolute (stage entry + held time + the steps' delays), and
+ * steps already raised are skipped, so a clock picks up exactly where it was
+ * after continue-as-new, and time on hold does not count.
  */
 import { condition } from '@temporalio/workflow';
 import { parseDuration } from '../domain/duration';
-import type { StagePolicy } from '../domain/policy';
-import type { Role } from '../domain/policy';
+import type { Role, StagePolicy } from '../domain/policy';
 
-export type EscalationLevel = 'reminded' | 'escalated' | 'timed_out';
+export type EscalationLevel = 'none' | 'reminded' | 'escalated' | 'timed_out';
+const ORDER: EscalationLevel[] = ['none', 'reminded', 'escalated', 'timed_out'];
 
 export interface ClockStep {
-  level: EscalationLevel;
+  level: Exclude<EscalationLevel, 'none'>;
   role: Role;
-  /** Milliseconds to wait before this step fires. */
+  /** Milliseconds after the previous step (the first: after stage entry). */
   after: number;
 }
 
 /** The three steps of a stage's clock; `limitMs` overrides the policy limit (e.g. planned finish + grace). */
-export function clockSteps(p: StagePolicy, limitMs?: number): ClockStep[] {
+export function clockSteps(p: StagePolicy, limitMs?: number, roles?: { assignee: Role; manager: Role }): ClockStep[] {
+  const assignee = roles?.assignee ?? p.assignee;
+  const manager = roles?.manager ?? p.manager;
   return [
-    { level: 'reminded', role: p.assignee, after: Math.max(0, limitMs ?? parseDuration(p.limit)) },
-    { level: 'escalated', role: p.manager, after: parseDuration(p.escalateAfter) },
-    { level: 'timed_out', role: p.manager, after: parseDuration(p.actionAfter) },
+    { level: 'reminded', role: assignee, after: Math.max(0, limitMs ?? parseDuration(p.limit)) },
+    { level: 'escalated', role: manager, after: parseDuration(p.escalateAfter) },
+    { level: 'timed_out', role: manager, after: parseDuration(p.actionAfter) },
   ];
+}
+
+/** Thrown out of a wait when the order must stop what it is doing (cancellation, re-planning, continue-as-new). */
+export class Interrupted extends Error {
+  constructor() {
+    super('interrupted');
+    this.name = 'Interrupted';
+  }
+}
+
+export interface Clock {
+  stage: string;
+  steps: ClockStep[];
+  /** Epoch ms the stage (or the department's part of it) started. */
+  startedAt: number;
+  /** Held time so far in this stage: the clock stood still. */
+  heldMs: () => number;
+  /** The level already raised (so a resumed clock does not raise it twice). */
+  raised: () => EscalationLevel;
+  done: () => boolean;
+  held: () => boolean;
+  interrupted: () => boolean;
+  onStep: (step: ClockStep) => Promise<void>;
 }
 
 /**
- * Waits until `done()` holds, raising each clock step that runs out first.
- * Returns true when the work was done, false when every step ran out
- * (the caller then applies the timeout action). `held()` pauses the clock:
- * while it holds, no step fires and the time is not counted.
+ * Waits until `done()` holds, raising each step whose time comes first.
+ * Returns true when the work was done, false when every step ran out.
+ * Throws Interrupted when `interrupted()` turns true first.
  */
-export async function waitWithClock(opts: {
-  stage: string;
-  steps: ClockStep[];
-  done: () => boolean;
-  held: () => boolean;
-  onStep: (step: ClockStep) => Promise<void>;
-}): Promise<boolean> {
-  for (const step of opts.steps) {
-    let remaining = step.after;
-    for (;;) {
-      const started = Date.now(); // workflow time: the sandbox makes Date deterministic
-      const woke = await condition(() => opts.done() || opts.held(), remaining, {
-        summary: `${opts.stage}: ${step.level} after ${formatMs(remaining)}`,
+export async function waitWithClock(c: Clock): Promise<boolean> {
+  let next = ORDER.indexOf(c.raised()); // index into steps of the next step to raise
+  while (next < c.steps.length) {
+    const fireAt = c.startedAt + c.heldMs() + c.steps.slice(0, next + 1).reduce((sum, s) => sum + s.after, 0);
+    const wait = fireAt - Date.now(); // workflow time: the sandbox makes Date deterministic
+    if (wait > 0) {
+      const step = c.steps[next];
+      const woke = await condition(() => c.done() || c.held() || c.interrupted(), wait, {
+        summary: `${c.stage}: ${step.level} (${step.role}) at ${new Date(fireAt).toISOString()}`,
       });
-      if (!woke) break; // this step's time ran out
-      if (opts.done()) return true;
-      // On hold: stop the clock until released, then go on with the time that was left.
-      remaining = Math.max(0, remaining - (Date.now() - started));
-      await condition(() => !opts.held() || opts.done());
-      if (opts.done()) return true;
+      if (woke) {
+        if (c.done()) return true;
+        if (c.interrupted()) throw new Interrupted();
+        // On hold: the clock stands still until release; the release adds to heldMs.
+        await condition(() => !c.held() || c.done() || c.interrupted());
+        continue;
+      }
     }
-    await opts.onStep(step);
+    await c.onStep(c.steps[next]);
+    next += 1;
   }
-  return opts.done();
+  return c.done();
 }
 
-function formatMs(ms: number): string {
-  const units: [number, string][] = [
-    [86_400_000, 'd'],
-    [3_600_000, 'h'],
-    [60_000, 'm'],
-    [1000, 's'],
-  ];
-  for (const [size, unit] of units) if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
-  return `${ms}ms`;
+/** Waits (with no clock) until done, unless interrupted first. */
+export async function waitUntil(done: () => boolean, interrupted: () => boolean): Promise<void> {
+  await condition(() => done() || interrupted());
+  if (!done()) throw new Interrupted();
 }

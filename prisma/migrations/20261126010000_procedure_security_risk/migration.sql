@@ -164,7 +164,7 @@ CREATE INDEX "order_profits_closed_at_idx" ON "order_profits"("closed_at");
 CREATE INDEX "risks_status_score_idx" ON "risks"("status", "score");
 
 -- CreateIndex
-CREATE UNIQUE INDEX "risks_order_id_code_key" ON "risks"("order_id", "code");
+CREATE UNIQUE INDEX "risks_order_id_category_key" ON "risks"("order_id", "category");
 
 -- CreateIndex
 CREATE INDEX "stage_transitions_at_idx" ON "stage_transitions"("at");

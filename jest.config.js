@@ -1,0 +1,26 @@
+// jest: ts-jest transpiles each file on its own (isolatedModules; no type
+// checking here: scripts/test.sh runs `tsc --noEmit` first). The global setup
+// starts a Temporal dev server, recreates the test database and bundles the
+// workflows once (test/support/global-setup.ts).
+const { compilerOptions } = require('./tsconfig.json');
+
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    '^.+\\.ts$': [
+      'ts-jest',
+      {
+        // isolatedModules set in the compiler options (the ts-jest option of
+        // that name is deprecated in ts-jest 29.4 and only logs a warning).
+        tsconfig: { ...compilerOptions, isolatedModules: true },
+      },
+    ],
+  },
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  testTimeout: 120000,
+  maxWorkers: 2,
+};

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The test suite (`npm test`, extra arguments go to jest: `npm test -- test/unit`).
+#   dependencies -> PostgreSQL running -> Temporal CLI built -> Prisma client
+#   -> type check (tsc --noEmit) -> jest
+# jest's global setup then starts its own Temporal dev server on free ports
+# (unless TEMPORAL_ADDRESS is set) and recreates the database salesorder_test.
+# SKIP_TYPECHECK=1 skips the tsc step (jest itself only transpiles).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+die() { printf '\n\033[31mtest: %s\033[0m\n' "$*" >&2; exit 1; }
+
+step "dependencies"
+if [[ ! -d node_modules ]]; then
+  echo "node_modules missing: npm ci"
+  npm ci
+else
+  echo "node_modules present"
+fi
+
+step "PostgreSQL"
+export DATABASE_URL="${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/salesorder}"
+pg_ready() {
+  if command -v pg_isready >/dev/null 2>&1; then
+    pg_isready -q -d "$DATABASE_URL"
+  else
+    node -e 'const u=new URL(process.argv[1]);const s=require("net").connect(+(u.port||5432),u.hostname,()=>process.exit(0));s.on("error",()=>process.exit(1))' "$DATABASE_URL"
+  fi
+}
+if pg_ready; then
+  echo "accepting connections"
+elif command -v pg_ctlcluster >/dev/null 2>&1 && [[ -d /etc/postgresql ]]; then
+  echo "not running: starting the local cluster"
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -n1)" main start || true
+  for _ in $(seq 1 30); do pg_ready && break; sleep 1; done
+  pg_ready || die "PostgreSQL did not start; check its log under /var/log/postgresql"
+  echo "started"
+else
+  die "PostgreSQL is not reachable at $DATABASE_URL; start it or set DATABASE_URL"
+fi
+
+step "Temporal CLI"
+if [[ -n "${TEMPORAL_ADDRESS:-}" ]]; then
+  echo "TEMPORAL_ADDRESS=$TEMPORAL_ADDRESS: tests use that server"
+else
+  bash scripts/temporal.sh ensure
+  echo "$(.tools/bin/temporal --version) (jest starts its own dev server on free ports)"
+fi
+
+step "Prisma client (prisma generate)"
+gen_out="$(CHECKPOINT_DISABLE=1 node_modules/.bin/prisma generate 2>&1)" || { echo "$gen_out" >&2; die "prisma generate failed"; }
+echo "$gen_out" | grep -E 'Generated Prisma Client' || echo "generated"
+
+if [[ "${SKIP_TYPECHECK:-0}" == 1 ]]; then
+  step "type check skipped (SKIP_TYPECHECK=1)"
+else
+  step "type check (tsc --noEmit -p tsconfig.json)"
+  npx tsc --noEmit -p tsconfig.json
+  echo "no type errors"
+fi
+
+step "jest $*"
+exec npx jest "$@"

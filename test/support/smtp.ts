@@ -1,0 +1,129 @@
+/**
+ * An SMTP server that captures what the code under test sends: a real
+ * smtp-server on a free port (no TLS, any or no credentials), each message
+ * parsed with mailparser. Use `url` as SMTP_URL / createMailer's argument.
+ */
+import type { AddressInfo } from 'node:net';
+import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+
+export interface CapturedMail {
+  /** As in the header, with angle brackets: `<key@domain>`. */
+  messageId: string;
+  /** Addresses of the To header (the envelope recipients when there is none). */
+  to: string[];
+  subject: string;
+  text: string;
+  /** Header name (lower case) -> decoded value. */
+  headers: Record<string, string>;
+  from: string;
+  html: string | null;
+  envelope: { from: string; to: string[] };
+}
+
+export interface SmtpCapture {
+  url: string;
+  messages: CapturedMail[];
+  /** The first message (already received or still to come) matching `pred`; rejects after `timeoutMs` (10 s). */
+  waitFor(pred: (m: CapturedMail) => boolean, timeoutMs?: number): Promise<CapturedMail>;
+  close(): Promise<void>;
+}
+
+export async function startSmtpCapture(): Promise<SmtpCapture> {
+  const messages: CapturedMail[] = [];
+  const waiters = new Set<(m: CapturedMail) => void>();
+
+  const server = new SMTPServer({
+    secure: false,
+    disabledCommands: ['STARTTLS'],
+    authOptional: true,
+    allowInsecureAuth: true,
+    // close(): drop connections a pooled transport keeps open instead of waiting 30 s.
+    closeTimeout: 500,
+    logger: false,
+    onAuth(_auth, _session, callback) {
+      callback(null, { user: 'test' });
+    },
+    onData(stream, session, callback) {
+      simpleParser(stream)
+        .then((parsed) => {
+          const envelope = {
+            from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+            to: session.envelope.rcptTo.map((r) => r.address),
+          };
+          const mail = toCaptured(parsed, envelope);
+          messages.push(mail);
+          for (const w of [...waiters]) w(mail);
+          callback();
+        })
+        .catch((err: Error) => callback(err));
+    },
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.server.address() as AddressInfo;
+
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    messages,
+    waitFor(pred, timeoutMs = 10_000) {
+      const found = messages.find(pred);
+      if (found) return Promise.resolve(found);
+      return new Promise<CapturedMail>((resolve, reject) => {
+        const waiter = (m: CapturedMail) => {
+          if (!pred(m)) return;
+          clearTimeout(timer);
+          waiters.delete(waiter);
+          resolve(m);
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(waiter);
+          const seen = messages.map((m) => `  ${m.to.join(', ')}: ${m.subject}`).join('\n') || '  (none)';
+          reject(new Error(`no matching email within ${timeoutMs} ms; received:\n${seen}`));
+        }, timeoutMs);
+        waiters.add(waiter);
+      });
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function toCaptured(p: ParsedMail, envelope: { from: string; to: string[] }): CapturedMail {
+  const to = addresses(p.to);
+  return {
+    messageId: p.messageId ?? '',
+    to: to.length ? to : envelope.to,
+    subject: p.subject ?? '',
+    text: p.text ?? '',
+    headers: headerStrings(p),
+    from: p.from?.text ?? envelope.from,
+    html: typeof p.html === 'string' ? p.html : null,
+    envelope,
+  };
+}
+
+function addresses(a: AddressObject | AddressObject[] | undefined): string[] {
+  if (!a) return [];
+  return (Array.isArray(a) ? a : [a]).flatMap((o) => o.value.map((v) => v.address ?? '').filter(Boolean));
+}
+
+function headerStrings(p: ParsedMail): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of p.headers) {
+    if (typeof value === 'string') out[key] = value;
+    else if (value instanceof Date) out[key] = value.toISOString();
+    else if (value && typeof value === 'object' && 'text' in value) out[key] = String((value as { text: unknown }).text);
+    else if (value && typeof value === 'object' && 'value' in value) out[key] = String((value as { value: unknown }).value);
+    else out[key] = JSON.stringify(value);
+  }
+  return out;
+}
