@@ -80,13 +80,13 @@ export async function startMailCatcher(opts: MailCatcherOptions): Promise<MailCa
           messages.push(mail);
           if (messages.length > keep) messages.splice(0, messages.length - keep);
           if (inboxFile) appendFileSync(inboxFile, `${JSON.stringify(mail)}\n`);
-          console.log(`[mail] #${mail.id} to ${mail.to.join(', ') || mail.envelope.to.join(', ')}: ${mail.subject}`);
+          console.log(`received #${mail.id} to ${mail.to.join(', ') || mail.envelope.to.join(', ')}: ${mail.subject}`);
           callback();
         })
         .catch((err: Error) => callback(err));
     },
   });
-  smtp.on('error', (err) => console.error(`[mail] smtp error: ${err.message}`));
+  smtp.on('error', (err) => console.error(`smtp error: ${err.message}`));
 
   const http = createServer((req, res) => {
     try {
@@ -278,13 +278,13 @@ async function main(): Promise<void> {
     httpPort: config.mailCatcherHttpPort,
     inboxFile: join(__dirname, '..', '.data', 'mail', 'inbox.jsonl'),
   });
-  console.log(`[mail] SMTP catcher listening on ${catcher.smtpUrl} (${catcher.messages.length} earlier messages loaded)`);
-  console.log(`[mail] inbox: ${catcher.httpUrl}/  (JSON: ${catcher.httpUrl}/messages)`);
+  console.log(`SMTP catcher listening on ${catcher.smtpUrl} (${catcher.messages.length} earlier messages loaded)`);
+  console.log(`inbox: ${catcher.httpUrl}/  (JSON: ${catcher.httpUrl}/messages)`);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`[mail] ${signal}: shutting down`);
+    console.log(`${signal}: shutting down`);
     const force = setTimeout(() => process.exit(0), 3000);
     force.unref();
     catcher.close().then(

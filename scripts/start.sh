@@ -132,7 +132,8 @@ step "database (create if missing, migrate, seed)"
 run() {
   local name="$1"
   shift
-  "$@" > >(sed -u "s/^/[$name] /") 2>&1 &
+  # The prefixing sed ignores Ctrl-C so the children's shutdown lines still show.
+  "$@" > >(trap '' INT; exec sed -u "s/^/[$name] /") 2>&1 &
   PIDS+=("$!")
   NAMES+=("$name")
 }

@@ -3,7 +3,7 @@
  * from SMTP_URL (`smtp://[user:pass@]host:port`, or `smtps://` for implicit
  * TLS). Close it with `transporter.close()` on shutdown.
  */
-import nodemailer from 'nodemailer';
+import * as nodemailer from 'nodemailer';
 
 export function createMailer(smtpUrl: string): nodemailer.Transporter {
   const url = new URL(smtpUrl);

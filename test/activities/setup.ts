@@ -6,7 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createActivities, builtinCarrierAdapter, type ActivityDeps } from '../../activities';
 import { createMailer } from '../../activities/infra/mailer';
-import { testPrisma } from '../support/db';
+import { closeTestPrisma, testPrisma } from '../support/db';
 import { createFixture } from '../support/fixtures';
 import { startSmtpCapture, type SmtpCapture } from '../support/smtp';
 import type { FixtureIds } from './order-factory';
@@ -21,11 +21,11 @@ export interface ActivityEnv {
 }
 
 export async function activityEnv(): Promise<ActivityEnv> {
-  const prisma = testPrisma() as unknown as ActivityDeps['prisma'];
+  const prisma = testPrisma();
   const smtp = await startSmtpCapture();
   const mailer = createMailer(smtp.url);
   const deps: ActivityDeps = { prisma, mailer, mailFrom: '"销售订单 Sales Orders" <orders@example.com>', carriers: builtinCarrierAdapter };
-  const fixture = (await createFixture(prisma)) as FixtureIds;
+  const fixture: FixtureIds = await createFixture(prisma);
   return {
     prisma,
     smtp,
@@ -35,7 +35,7 @@ export async function activityEnv(): Promise<ActivityEnv> {
     async close() {
       mailer.close();
       await smtp.close();
-      await prisma.$disconnect();
+      await closeTestPrisma();
     },
   };
 }

@@ -7,6 +7,7 @@ import { ORDER_NO_RE } from '../../workflows/domain/order-number';
 import { orderWorkflowId } from '../../workflows/order/contract';
 import { createFixture } from '../support/fixtures';
 import { intakeBody, orderHandle, waitForStage, type OrderFixture } from '../support/orders';
+import { closeTestPrisma } from '../support/db';
 import { startTestStack, type TestStack } from '../support/stack';
 
 jest.setTimeout(120_000);
@@ -21,6 +22,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stack?.stop();
+  await closeTestPrisma();
 });
 
 async function post(body: unknown, key: string | null = `test-${randomUUID()}`, headers: Record<string, string> = {}) {
@@ -107,6 +109,15 @@ describe('POST /orders', () => {
     const described = await orderHandle(stack, orderNo).describe();
     expect(described.runId).toBe(run1);
     expect(described.status.name).toBe('RUNNING');
+  });
+
+  it('concurrent submissions of one key make one order', async () => {
+    const key = `test-${randomUUID()}`;
+    const body = intakeBody(f);
+    const results = await Promise.all([post(body, key), post(body, key), post(body, key), post(body, key)]);
+    expect(results.map((r) => r.status).sort()).toEqual([200, 200, 200, 201]);
+    expect(new Set(results.map((r) => r.body.orderNo)).size).toBe(1);
+    expect(await stack.prisma.order.count({ where: { idempotencyKey: key } })).toBe(1);
   });
 
   it('refuses the same Idempotency-Key with a different body (409 on the key)', async () => {
