@@ -9,6 +9,7 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
   transform: {
     '^.+\\.ts$': [
       'ts-jest',
@@ -18,7 +19,11 @@ module.exports = {
         tsconfig: { ...compilerOptions, isolatedModules: true },
       },
     ],
+    // typebox (and two packages fastify's inject/swagger-ui pull in) ship only
+    // as ES modules, which jest on Node 20 cannot require: transpile them too.
+    '^.+\\.m?js$': ['ts-jest', { tsconfig: { ...compilerOptions, allowJs: true, isolatedModules: true } }],
   },
+  transformIgnorePatterns: ['/node_modules/(?!(typebox|content-disposition|cookie)/)'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 120000,

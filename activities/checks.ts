@@ -10,13 +10,14 @@
  */
 import Decimal from 'decimal.js';
 import type { ActivityDeps } from './index';
-import type { PrismaClient } from '../generated/prisma/client';
-import { TERMINAL_STAGES } from '../workflows/order/contract';
+import { Prisma, type PrismaClient } from '../generated/prisma/client';
+import { TERMINAL_STAGES, type OrderChanges } from '../workflows/order/contract';
 import { creditExposure, creditLimitOf, type CreditExposure } from '../workflows/domain/credit';
-import { fixed, fmt, money } from '../workflows/domain/money';
+import { fixed, fmt, money, orderTotals } from '../workflows/domain/money';
 import { priceReview, type PriceReview, type PricedLine } from '../workflows/domain/pricing';
 import { salesPrechecks as precheckRules } from '../workflows/domain/prechecks';
 import { notFound } from './audit';
+import { checkChanges, mergeLines } from './changes';
 
 export interface FinanceCheck {
   credit: CreditExposure;
@@ -64,7 +65,8 @@ async function creditOf(prisma: PrismaClient, order: LoadedOrder): Promise<Credi
 }
 
 function pricedLines(order: LoadedOrder): PricedLine[] {
-  return order.lines.map((l) => ({
+  // A line a change left out keeps its row with quantity 0: nothing to price.
+  return order.lines.filter((l) => l.quantity > 0).map((l) => ({
     lineNo: l.lineNo,
     sku: l.product.sku,
     quantity: l.quantity,
@@ -100,11 +102,49 @@ export async function salesPrechecks(
 
 const pct = (fraction: string) => `${fixed(new Decimal(fraction).times(100), 2)}%`;
 
+/**
+ * The order as it would be with `changes` applied (lines merged as
+ * applyOrderChanges merges them, totals recomputed, terms replaced); nothing
+ * is written. Unknown or inactive products are BadInput, as when applying.
+ */
+async function asIfChanged(prisma: PrismaClient, order: LoadedOrder, changes: OrderChanges): Promise<LoadedOrder> {
+  const products = await checkChanges(prisma, changes);
+  const lines: LoadedOrder['lines'] = changes.lines
+    ? mergeLines(order.lines, changes.lines).map((m) => {
+        const base = m.existing ?? { id: '', orderId: order.id, specification: null };
+        const product = m.existing?.product ?? products.get(m.productId)!;
+        return {
+          ...base,
+          lineNo: m.lineNo,
+          productId: m.productId,
+          product,
+          quantity: m.quantity,
+          specification: m.next?.specification ?? base.specification,
+          unitPrice: m.next ? new Prisma.Decimal(m.next.unitPrice) : m.existing!.unitPrice,
+          taxRate: m.next ? new Prisma.Decimal(m.next.taxRate) : m.existing!.taxRate,
+        };
+      })
+    : order.lines;
+  const totals = orderTotals(
+    lines.filter((l) => l.quantity > 0).map((l) => ({ quantity: l.quantity, unitPrice: l.unitPrice.toFixed(2), taxRate: l.taxRate.toFixed(4) })),
+  );
+  return {
+    ...order,
+    lines,
+    subtotal: new Prisma.Decimal(totals.subtotal),
+    taxAmount: new Prisma.Decimal(totals.tax),
+    totalAmount: new Prisma.Decimal(totals.total),
+    paymentTerms: changes.paymentTerms ?? order.paymentTerms,
+  };
+}
+
+/** With `changes`: the checks of the order as if they were applied (nothing is written). */
 export async function financeCheck(
   deps: ActivityDeps,
-  a: { orderId: string; minMargin: string; priceDeviation: string },
+  a: { orderId: string; minMargin: string; priceDeviation: string; changes?: OrderChanges },
 ): Promise<FinanceCheck> {
-  const order = await loadOrder(deps.prisma, a.orderId);
+  const loaded = await loadOrder(deps.prisma, a.orderId);
+  const order = a.changes ? await asIfChanged(deps.prisma, loaded, a.changes) : loaded;
   const credit = await creditOf(deps.prisma, order);
   const price = priceReview(pricedLines(order), { minMargin: a.minMargin, priceDeviation: a.priceDeviation });
   const allowed = order.customer.allowedPaymentTerms;

@@ -18,6 +18,11 @@ import { completeProduction, reportProductionProgress, scheduleProduction } from
 import { bookCarrier, confirmDelivery, confirmDispatch } from './shipping';
 import { issueInvoice, recordPayment, sendDunningReminder } from './billing';
 import { notifyRole, sendCustomerEmail } from './email/notify';
+import { adjustPlan, applyOrderChanges, rebookCarrier, updateChangeRequest, updateInvoiceAmount } from './changes';
+import { cancelProductionOrders, cancelShipment, releaseReservations, voidInvoice } from './compensation';
+import { recordHold } from './holds';
+import { computeProfit } from './profit';
+import { assessRisks } from './risk';
 
 export interface ActivityDeps {
   prisma: PrismaClient;
@@ -52,6 +57,18 @@ export function createActivities(deps: ActivityDeps) {
     recordPayment: (a: Args<typeof recordPayment>) => recordPayment(deps, a),
     sendDunningReminder: (a: Args<typeof sendDunningReminder>) => sendDunningReminder(deps, a),
     notifyRole: (a: Args<typeof notifyRole>) => notifyRole(deps, a),
+    applyOrderChanges: (a: Args<typeof applyOrderChanges>) => applyOrderChanges(deps, a),
+    updateChangeRequest: (a: Args<typeof updateChangeRequest>) => updateChangeRequest(deps, a),
+    adjustPlan: (a: Args<typeof adjustPlan>) => adjustPlan(deps, a),
+    rebookCarrier: (a: Args<typeof rebookCarrier>) => rebookCarrier(deps, a),
+    updateInvoiceAmount: (a: Args<typeof updateInvoiceAmount>) => updateInvoiceAmount(deps, a),
+    releaseReservations: (a: Args<typeof releaseReservations>) => releaseReservations(deps, a),
+    cancelProductionOrders: (a: Args<typeof cancelProductionOrders>) => cancelProductionOrders(deps, a),
+    cancelShipment: (a: Args<typeof cancelShipment>) => cancelShipment(deps, a),
+    voidInvoice: (a: Args<typeof voidInvoice>) => voidInvoice(deps, a),
+    recordHold: (a: Args<typeof recordHold>) => recordHold(deps, a),
+    computeProfit: (a: Args<typeof computeProfit>) => computeProfit(deps, a),
+    assessRisks: (a: Args<typeof assessRisks>) => assessRisks(deps, a),
   };
 }
 

@@ -63,7 +63,7 @@ export async function recordTransition(deps: ActivityDeps, a: RecordTransitionIn
           stageEnteredAt: at,
           stageDeadline: deadline,
           escalation: 'none',
-          ...(terminal ? { closedAt: at, outcome: a.to } : {}),
+          ...(terminal ? { closedAt: at, outcome: a.reason ? `${a.to}: ${a.reason}` : a.to } : {}),
         },
       });
     }

@@ -46,7 +46,7 @@ describe('recordTransition', () => {
     await env.acts.recordTransition({ orderId: o.id, orderNo: o.orderNo, seq: 2, from: 'finance_review', to: 'rejected', at: '2099-01-02T05:00:00.000Z', reason: 'credit limit' });
     await env.acts.recordTransition(t1); // a late retry of the older transition moves nothing
     order = await env.prisma.order.findUniqueOrThrow({ where: { id: o.id } });
-    expect(order).toMatchObject({ stage: 'rejected', outcome: 'rejected', stageDeadline: null });
+    expect(order).toMatchObject({ stage: 'rejected', outcome: 'rejected: credit limit', stageDeadline: null });
     expect(order.closedAt?.toISOString()).toBe('2099-01-02T05:00:00.000Z');
     const audit = await env.prisma.auditEntry.findFirstOrThrow({ where: { key: `transition:${o.id}:2` } });
     expect(audit).toMatchObject({ actor: 'system', action: 'order.transition', entity: 'order', entityId: o.id, orderNo: o.orderNo });

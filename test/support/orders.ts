@@ -71,3 +71,19 @@ export async function waitForState(
 
 export const waitForStage = (stack: TestStack, orderNo: string, stage: Stage, timeoutMs?: number) =>
   waitForState(stack, orderNo, (s) => s.stage === stage, timeoutMs);
+
+/**
+ * Saves the order's history (its latest run) under test/replay/histories when
+ * RECORD_HISTORIES=1, for the replay test that guards running orders against
+ * incompatible workflow changes. Re-record only when behaviour changes on purpose.
+ */
+export async function recordHistory(stack: TestStack, orderNo: string, name: string): Promise<void> {
+  if (process.env.RECORD_HISTORIES !== '1') return;
+  const { historyToJSON } = await import('@temporalio/common/lib/proto-utils');
+  const { mkdir, writeFile } = await import('node:fs/promises');
+  const { join } = await import('node:path');
+  const history = await orderHandle(stack, orderNo).fetchHistory();
+  const dir = join(__dirname, '..', 'replay', 'histories');
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, `${name}.json`), historyToJSON(history));
+}

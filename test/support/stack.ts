@@ -15,7 +15,7 @@ import { loadConfig, type Config } from '../../activities/infra/config';
 import { createMailer } from '../../activities/infra/mailer';
 import { deepMerge, resolvePolicy, type PolicyOverrides } from '../../workflows/domain/policy';
 import { createWorker } from '../../worker/worker';
-import { testPrisma } from './db';
+import { closeTestPrisma, testPrisma } from './db';
 import { startSmtpCapture, type SmtpCapture } from './smtp';
 
 /** Times shrunk to seconds so a test can watch a clock run out. */
@@ -40,6 +40,8 @@ export interface TestStack {
   stopWorker(): Promise<void>;
   stop(): Promise<void>;
 }
+
+let openStacks = 0;
 
 export async function startTestStack(opts: {
   policy?: PolicyOverrides;
@@ -77,6 +79,7 @@ export async function startTestStack(opts: {
     worker = undefined;
   };
   await startWorker(opts.activities);
+  openStacks += 1;
 
   return {
     config,
@@ -94,6 +97,8 @@ export async function startTestStack(opts: {
       await smtp.close();
       await connection.close();
       await nativeConnection.close();
+      // The last stack of a test file lets go of the shared database client.
+      if (--openStacks === 0) await closeTestPrisma();
     },
   };
 }

@@ -5,7 +5,7 @@
  */
 import { createFixture } from '../support/fixtures';
 import { startTestStack, type TestStack } from '../support/stack';
-import { api, placeOrder, waitForStage, waitForState, liveState } from '../support/orders';
+import { api, placeOrder, recordHistory, waitForStage, waitForState, liveState } from '../support/orders';
 
 jest.setTimeout(120_000);
 
@@ -90,6 +90,7 @@ test('happy path: intake to paid, with every record and email', async () => {
   expect(new Set(mailsFor(orderNo).map((m) => m.messageId)).size).toBe(mailsFor(orderNo).length);
   const audit = await stack.prisma.auditEntry.count({ where: { orderNo } });
   expect(audit).toBeGreaterThanOrEqual(8);
+  await recordHistory(stack, orderNo, 'happy-path');
 });
 
 test('rejection in sales review ends the order and tells the customer; later decisions get 409', async () => {
@@ -115,6 +116,7 @@ test('rejection in sales review ends the order and tells the customer; later dec
   const mail = await stack.smtp.waitFor((m) => m.subject.includes(orderNo));
   expect(mail.text).toContain('客户资料不全');
   expect(await stack.prisma.reservation.count({ where: { orderId: order.id } })).toBe(0);
+  await recordHistory(stack, orderNo, 'sales-rejection');
 });
 
 test('finance review refuses approval over the credit limit', async () => {
@@ -128,6 +130,7 @@ test('finance review refuses approval over the credit limit', async () => {
   expect((await liveState(stack, orderNo)).stage).toBe('finance_review');
   const rej = await api(stack, 'POST', `/orders/${orderNo}/reviews/finance`, { decision: 'reject', comment: 'over credit limit' }, 'finance');
   expect(rej.body.stage).toBe('rejected');
+  await recordHistory(stack, orderNo, 'finance-credit-refusal');
 });
 
 test('out of stock: the shortfall goes to production, rework on failed QC, then ships', async () => {
@@ -135,9 +138,11 @@ test('out of stock: the shortfall goes to production, rework on failed QC, then 
   const orderNo = await placeOrder(stack, f, {
     lines: [
       { productId: f.inStockProductId, quantity: 5, unitPrice: '1200.00', taxRate: '0.13' },
-      { productId: f.mtoProductId, quantity: 40, unitPrice: '800.00', taxRate: '0.13' },
+      { productId: f.mtoProductId, quantity: 40, unitPrice: '5200.00', taxRate: '0.13' },
     ],
     paymentTerms: 'NET_30',
+    // Far enough out that 40 made-to-order units (4 a day) are not a high production risk.
+    requestedDeliveryDate: new Date(Date.now() + 60 * 86_400_000).toISOString().slice(0, 10),
   });
   await api(stack, 'POST', `/orders/${orderNo}/reviews/sales`, { decision: 'approve' }, 'sales');
   await api(stack, 'POST', `/orders/${orderNo}/reviews/finance`, { decision: 'approve' }, 'finance');
@@ -164,6 +169,7 @@ test('out of stock: the shortfall goes to production, rework on failed QC, then 
   expect(again.status).toBe(409);
   const reservations = await stack.prisma.reservation.findMany({ where: { order: { orderNo } } });
   expect(reservations.map((r) => r.quantity).sort((a, b) => a - b)).toEqual([5, 40]);
+  await recordHistory(stack, orderNo, 'production-rework');
 });
 
 test('a stage that runs out of time reminds, escalates, then takes its timeout action', async () => {
@@ -188,6 +194,7 @@ test('a stage that runs out of time reminds, escalates, then takes its timeout a
     const staff = quick.smtp.messages.filter((m) => m.subject.includes(orderNo) && !m.to.includes(f.customerEmail));
     expect(staff.some((m) => m.to.includes('sales@example.com'))).toBe(true);
     expect(staff.some((m) => m.to.includes('sales_manager@example.com'))).toBe(true);
+    await recordHistory(quick, orderNo, 'stage-timeout');
   } finally {
     await quick.stop();
   }

@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { createFixture, type Fixture } from '../support/fixtures';
 import { startTestStack, type TestStack } from '../support/stack';
-import { api, orderHandle, placeOrder, waitForStage, waitForState, liveState } from '../support/orders';
+import { api, orderHandle, placeOrder, recordHistory, waitForStage, waitForState, liveState } from '../support/orders';
 import {
   cancelOrder,
   correctOrder,
@@ -73,6 +73,7 @@ test('joint review: a big order needs production, logistics and finance; all app
   expect(['confirmation', 'stock_preparation', 'shipping']).toContain(last.stage);
   const decisions = await stack.prisma.reviewDecision.findMany({ where: { order: { orderNo }, stage: 'joint_review' } });
   expect(decisions.map((d) => d.department).sort()).toEqual(['finance', 'logistics', 'production']);
+  await recordHistory(stack, orderNo, 'joint-review-approved');
 });
 
 test('joint review: one rejection rejects the order', async () => {
@@ -86,6 +87,7 @@ test('joint review: one rejection rejects the order', async () => {
   });
   expect(res.stage).toBe('rejected');
   expect((await stack.prisma.order.findUniqueOrThrow({ where: { orderNo } })).stage).toBe('rejected');
+  await recordHistory(stack, orderNo, 'joint-review-rejected');
 });
 
 test('return for correction: sales corrects the order and review starts again', async () => {
@@ -105,6 +107,7 @@ test('return for correction: sales corrects the order and review starts again', 
   expect(order.correctionCount).toBe(1);
   expect(order.totalAmount.toFixed(2)).toBe('4068.00');
   expect(order.lines.filter((l) => l.quantity > 0).map((l) => l.quantity)).toEqual([3]);
+  await recordHistory(stack, orderNo, 'return-for-correction');
 });
 
 test('change before confirmation is reviewed by sales and finance and updates the order', async () => {
@@ -115,6 +118,7 @@ test('change before confirmation is reviewed by sales and finance and updates th
   const order = await stack.prisma.order.findUniqueOrThrow({ where: { orderNo }, include: { changeRequests: true } });
   expect(order.changeRequests.map((c) => c.status)).toEqual(['applied']);
   await stack.smtp.waitFor((m) => m.subject.includes(orderNo) && m.to.includes(f.customerEmail) && /变更|change/i.test(m.subject));
+  await recordHistory(stack, orderNo, 'change-before-confirmation');
 });
 
 test('change after confirmation: joint review, reservations and invoice follow; refused after dispatch', async () => {
@@ -145,6 +149,7 @@ test('change after confirmation: joint review, reservations and invoice follow; 
   ).rejects.toThrow(/not possible after dispatch/);
   const apiRefusal = await api(stack, 'POST', `/orders/${orderNo}/cancel`, { reason: 'too late' }, 'sales');
   expect(apiRefusal.status).toBe(409);
+  await recordHistory(stack, orderNo, 'change-after-confirmation');
 });
 
 test('cancellation undoes everything in reverse order and tells the customer', async () => {
@@ -174,6 +179,7 @@ test('cancellation undoes everything in reverse order and tells the customer', a
   const inv = await stack.prisma.inventory.findUniqueOrThrow({ where: { productId: f.inStockProductId } });
   expect(inv.reserved).toBe(0);
   await stack.smtp.waitFor((m) => m.subject.includes(orderNo) && m.to.includes(f.customerEmail) && /取消|cancel/i.test(m.subject));
+  await recordHistory(stack, orderNo, 'cancellation');
 });
 
 test('hold stops the clock; release lets it run on, and the held time is recorded', async () => {
@@ -193,6 +199,7 @@ test('hold stops the clock; release lets it run on, and the held time is recorde
     const hold = await quick.prisma.orderHold.findFirstOrThrow({ where: { order: { orderNo } } });
     expect(hold.releasedAt).not.toBeNull();
     expect(hold.heldMs).toBeGreaterThanOrEqual(5000);
+    await recordHistory(quick, orderNo, 'hold-release');
   } finally {
     await quick.stop();
   }
@@ -208,6 +215,7 @@ test('prepayment: invoiced at confirmation, shipping waits for the money', async
   expect(waiting.shipment).toBeUndefined();
   await api(stack, 'POST', `/orders/${orderNo}/payments`, { amount: '2712.00', reference: 'PRE-1', paidAt: new Date().toISOString() }, 'finance');
   await waitForState(stack, orderNo, (s) => s.stage === 'shipping' && !!s.shipment);
+  await recordHistory(stack, orderNo, 'prepayment');
 });
 
 test('dunning ladder: reminders once each, the final notice puts the customer on credit hold', async () => {
@@ -244,6 +252,7 @@ test('dunning ladder: reminders once each, the final notice puts the customer on
     const blocked = await api(quick, 'POST', `/orders/${next}/reviews/finance`, { decision: 'approve' }, 'finance');
     expect(blocked.status).toBe(409);
     expect(blocked.body.message).toMatch(/credit hold/);
+    await recordHistory(quick, orderNo, 'dunning-ladder-credit-hold');
   } finally {
     await quick.stop();
   }
@@ -266,6 +275,7 @@ test('progress updates go out while the order is open, and continue-as-new keeps
     expect(res.body.stage).toBe('rejected');
     const sent = quick.smtp.messages.filter((m) => m.to.includes(f.customerEmail) && m.subject.includes(orderNo));
     expect(new Set(sent.map((m) => m.messageId)).size).toBe(sent.length);
+    await recordHistory(quick, orderNo, 'continue-as-new');
   } finally {
     await quick.stop();
   }

@@ -6,7 +6,7 @@
 import { Context } from '@temporalio/activity';
 import { createFixture } from '../support/fixtures';
 import { startTestStack, type TestStack } from '../support/stack';
-import { api, placeOrder, waitForState } from '../support/orders';
+import { api, placeOrder, recordHistory, waitForState } from '../support/orders';
 
 jest.setTimeout(120_000);
 
@@ -61,4 +61,5 @@ test('the first dunning reminder survives a worker crash mid-activity and is sen
   const caught = stack.smtp.messages.filter((m) => m.messageId === outbox[0].messageId);
   expect(caught).toHaveLength(1);
   expect(await stack.prisma.dunningReminder.count({ where: { invoiceId: invoice.id } })).toBe(1);
+  await recordHistory(stack, orderNo, 'reminder-after-worker-restart');
 });

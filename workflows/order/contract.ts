@@ -256,8 +256,10 @@ export interface FileChangeArgs {
   changes: OrderChanges;
   reason: string;
   actor: string;
-  /** Made by the API (change_requests row id), so a retried request files nothing twice. */
+  /** Made by the API from the request's Idempotency-Key, so a retried request files nothing twice. */
   changeId: string;
+  /** The change corrects data taken wrongly at intake (counts against order accuracy). */
+  wrongData?: boolean;
 }
 export interface ChangeReviewArgs {
   changeId: string;

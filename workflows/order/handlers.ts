@@ -29,6 +29,8 @@ import {
   reviewChange,
   salesReview,
   type ChangeResult,
+  type ChangeReviewArgs,
+  type JointReviewArgs,
   type ChangeState,
   type Department,
   type LogisticsConfirmArgs,
@@ -75,7 +77,7 @@ export function registerHandlers(run: OrderRun): void {
       } finally {
         decisionInFlight = false;
       }
-      await condition(() => state.stage !== stage);
+      await condition(() => run.movedOn(stage));
       return { orderNo, stage: state.stage };
     },
   });
@@ -99,7 +101,7 @@ export function registerHandlers(run: OrderRun): void {
       const applied = await act.applyOrderChanges({ orderId, orderNo, key: `correction:${state.stageEnteredAt}`, kind: 'correction', changes: args.changes, actor: args.actor });
       run.adopt(applied);
       run.corrected = true;
-      await condition(() => state.stage !== 'correction');
+      await condition(() => run.movedOn('correction'));
       return { orderNo, stage: state.stage };
     },
     {
@@ -130,11 +132,11 @@ export function registerHandlers(run: OrderRun): void {
       Object.assign(joint[args.department], { decision: args.decision, actor: args.actor, comment: args.comment, at: now() });
       state.decisions.push({ stage: 'joint_review', decision: args.decision, comment: args.comment ?? '', actor: args.actor, at: now() });
       const pending = JOINT_DEPARTMENTS.filter((d) => joint[d].decision === undefined);
-      if (args.decision === 'reject' || pending.length === 0) await condition(() => state.stage !== 'joint_review');
+      if (args.decision === 'reject' || pending.length === 0) await condition(() => run.movedOn('joint_review'));
       return { orderNo, stage: state.stage, pending };
     },
     {
-      validator: (args) => {
+      validator: (args: JointReviewArgs) => {
         if (state.stage !== 'joint_review' || !state.joint) throw wrongStage(`order ${orderNo} is in ${state.stage}, not joint_review`);
         if (!JOINT_DEPARTMENTS.includes(args.department)) throw badInput('department', 'department is production, logistics or finance');
         if (state.joint[args.department].decision) throw wrongStage(`${args.department} has already decided on ${orderNo}`);
@@ -193,7 +195,7 @@ export function registerHandlers(run: OrderRun): void {
       const at = args.at ?? now();
       await act.confirmDispatch({ orderId, at, actor: args.actor });
       run.dispatchedAt = at;
-      await condition(() => state.stage !== 'shipping');
+      await condition(() => run.movedOn('shipping'));
       return { orderNo, stage: state.stage };
     },
     {
@@ -211,7 +213,7 @@ export function registerHandlers(run: OrderRun): void {
       const at = args.at ?? now();
       await act.confirmDelivery({ orderId, at, actor: args.actor });
       run.deliveredAt = at;
-      await condition(() => state.stage !== 'in_transit');
+      await condition(() => run.movedOn('in_transit'));
       return { orderNo, stage: state.stage };
     },
     {
@@ -302,7 +304,7 @@ export function registerHandlers(run: OrderRun): void {
       return { orderNo, changeId: change.changeId, status: change.status, pending };
     },
     {
-      validator: (args) => {
+      validator: (args: ChangeReviewArgs) => {
         const change = state.changes.find((c) => c.changeId === args.changeId);
         if (!change) throw notFound(`change ${args.changeId} is not part of ${orderNo}`);
         if (change.status !== 'under_review') throw wrongStage(`change ${args.changeId} is ${change.status}`);
@@ -320,7 +322,7 @@ export function registerHandlers(run: OrderRun): void {
     cancelOrder,
     async (args: ReasonArgs) => {
       run.cancelRequest = args;
-      await condition(() => state.stage === 'cancelled');
+      await condition(() => state.stage === 'cancelled' && run.settled);
       return { orderNo, stage: state.stage };
     },
     {

@@ -15,7 +15,7 @@ import {
 import type { createActivities } from '../../activities';
 import { dueDate } from '../domain/billing';
 import { parseDuration } from '../domain/duration';
-import type { PaymentTermPolicy, Policy, Role, TimedStage } from '../domain/policy';
+import { TIMED_STAGES, type PaymentTermPolicy, type Policy, type Role, type TimedStage } from '../domain/policy';
 import { clockSteps, Interrupted, waitWithClock, type ClockStep, type EscalationLevel } from './stage-clock';
 import {
   FAILURE,
@@ -84,6 +84,8 @@ export class OrderRun {
   planVersion = 0;
   /** Side-loop work in flight; no continue-as-new in the middle of it. */
   busy = 0;
+  /** False while a stage change is being written to the read model. */
+  settled = true;
 
   constructor(input: OrderWorkflowInput) {
     this.input = input;
@@ -164,6 +166,7 @@ export class OrderRun {
     const limitMs = opts.limitMs ?? (isTimed(to) ? parseDuration(this.policy.stages[to].limit) : undefined);
     this.state.stageDeadline = limitMs === undefined ? undefined : new Date(Date.now() + limitMs).toISOString();
     upsertSearchAttributes([{ key: SA.stage, value: to }]);
+    this.settled = false;
     await act.recordTransition({
       orderId: this.orderId,
       orderNo: this.orderNo,
@@ -176,6 +179,12 @@ export class OrderRun {
       deadline: this.state.stageDeadline ?? null,
       heldMs,
     });
+    this.settled = true;
+  }
+
+  /** For handlers that answer with the order's next stage: true once `from` is left and the move is recorded. */
+  movedOn(from: Stage): boolean {
+    return this.state.stage !== from && this.settled;
   }
 
   private alertKey(level: string, part?: string): string {
@@ -244,8 +253,8 @@ export class OrderRun {
 
   /** Ends the order as rejected, telling the customer why. */
   async stop(to: 'rejected', reason: string, actor?: string): Promise<Stage> {
-    await this.transition(to, { reason, actor });
     this.state.outcome = `${to}: ${reason}`;
+    await this.transition(to, { reason, actor });
     await mail.sendCustomerEmail({ key: `${to}:${this.orderId}`, orderId: this.orderId, template: 'order_rejected', data: { orderNo: this.orderNo, reason } });
     return to;
   }
@@ -350,8 +359,8 @@ export class OrderRun {
     await act.cancelProductionOrders({ orderId, actor });
     await act.releaseReservations({ orderId, actor });
     for (const p of this.state.production) if (p.status !== 'completed') p.status = 'completed';
-    await this.transition('cancelled', { reason, actor });
     this.state.outcome = `cancelled: ${reason}${voided.refundDue !== '0.00' ? ` (refund due ${voided.refundDue})` : ''}`;
+    await this.transition('cancelled', { reason, actor });
     await mail.sendCustomerEmail({ key: `cancelled:${orderId}`, orderId, template: 'order_cancelled', data: { orderNo: this.orderNo, reason } });
   }
 
@@ -476,6 +485,6 @@ export class OrderRun {
 
 const TERMINAL = (s: Stage) => s === 'closed' || s === 'rejected' || s === 'cancelled';
 
-function isTimed(s: Stage): s is TimedStage {
-  return ['sales_review', 'correction', 'finance_review', 'joint_review', 'stock_preparation', 'awaiting_prepayment', 'shipping', 'in_transit'].includes(s);
+function isTimed(s: Stage | TimedStage): s is TimedStage {
+  return (TIMED_STAGES as readonly string[]).includes(s);
 }

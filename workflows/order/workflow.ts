@@ -201,9 +201,9 @@ const STAGES: Record<RunnableStage, (run: OrderRun) => Promise<Stage>> = {
 };
 
 async function closeOrder(run: OrderRun): Promise<void> {
+  run.state.outcome = 'closed: delivered and paid';
   await run.transition('closed', { reason: 'delivered and paid in full' });
   await run.act.computeProfit({ orderId: run.orderId, closedAt: run.state.stageEnteredAt });
-  run.state.outcome = 'closed: delivered and paid';
 }
 
 /**

@@ -1,0 +1,2 @@
+// The baseline worker's workflows (bundled on their own).
+export { bareOrderWorkflow } from './workflow';

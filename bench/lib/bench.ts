@@ -1,0 +1,188 @@
+/**
+ * One bench run: Temporal (reused or started), the bench database (recreated
+ * and seeded), workflow bundles, an SMTP sink, then the phases asked for, the
+ * ratios and targets, a table and a JSON result file. Everything it starts is
+ * stopped at the end, and killed if the process dies.
+ */
+import { randomBytes } from 'node:crypto';
+import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { createPrisma } from '../../activities/infra/db';
+import { setupDatabase } from '../../scripts/db-setup';
+import { runHappyPath, type HappyPathResult } from '../phases/happy-path';
+import { runRead, type ReadResult } from '../phases/read';
+import { runScale, type ScaleResult } from '../phases/scale';
+import type { BenchOptions, Ctx, Phase } from './context';
+import { createBenchFixtures } from './fixtures';
+import { startSmtpSink } from './smtp-sink';
+import { startOrReuseTemporal } from './temporal-server';
+import { errorText } from './util';
+
+const ROOT = resolve(__dirname, '../..');
+
+export interface Target {
+  name: string;
+  target: string;
+  value: number | null;
+  met: boolean | null;
+}
+
+export interface BenchResult {
+  startedAt: string;
+  finishedAt: string;
+  mode: 'full' | 'smoke';
+  machine: { cpus: number; cpuModel: string; memGiB: number; node: string; platform: string; loadAvgAtStart: number[]; loadAvgAtEnd?: number[] };
+  options: Omit<BenchOptions, 'log' | 'databaseUrl' | 'orderBundle' | 'resultsDir'> & { database: string };
+  temporal: { address: string; started: boolean };
+  pipeline?: HappyPathResult;
+  baseline?: HappyPathResult;
+  ratio?: { throughput: number; approvalP50: number; approvalP99: number; orderLatencyP50: number; orderLatencyP99: number };
+  scale?: ScaleResult;
+  read?: ReadResult;
+  targets: Target[];
+  errors: string[];
+  resultFile?: string;
+}
+
+function isLoopback(host: string): boolean {
+  return ['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host);
+}
+
+async function bundle(workflowsPath: string, out: string): Promise<string> {
+  const { bundleWorkflowCode } = await import('@temporalio/worker');
+  const quiet = { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: (m: string) => process.stderr.write(`[bundler] ${m}\n`) };
+  const { code } = await bundleWorkflowCode({ workflowsPath, logger: quiet });
+  writeFileSync(out, code);
+  return out;
+}
+
+const r2 = (x: number) => (Number.isFinite(x) ? Math.round(x * 100) / 100 : NaN);
+
+export async function runBench(opts: BenchOptions): Promise<BenchResult> {
+  const log = opts.log;
+  const startedAt = new Date();
+  const db = new URL(opts.databaseUrl);
+  if (!isLoopback(db.hostname)) throw new Error(`the bench only uses loopback addresses; DATABASE_URL points at ${db.hostname}`);
+  if (opts.temporalAddress && !isLoopback(opts.temporalAddress.replace(/:\d+$/, ''))) throw new Error(`the bench only uses loopback addresses, not ${opts.temporalAddress}`);
+  const runId = `${startedAt.toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;
+  const tmpDir = mkdtempSync(join(tmpdir(), 'salesorder-bench-'));
+  const cleanups: (() => Promise<void> | void)[] = [() => rmSync(tmpDir, { recursive: true, force: true })];
+  const errors: string[] = [];
+  const result: BenchResult = {
+    startedAt: startedAt.toISOString(),
+    finishedAt: '',
+    mode: opts.smoke ? 'smoke' : 'full',
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform} ${process.arch}`, loadAvgAtStart: loadavg().map((x) => r2(x)) },
+    options: {
+      smoke: opts.smoke, orders: opts.orders, concurrency: opts.concurrency, warmup: opts.warmup, only: opts.only,
+      scaleOrders: opts.scaleOrders, scaleDeadline: opts.scaleDeadline, scaleConcurrency: opts.scaleConcurrency,
+      readRows: opts.readRows, readRequests: opts.readRequests, temporalAddress: opts.temporalAddress, workerOptions: opts.workerOptions,
+      database: decodeURIComponent(db.pathname.slice(1)),
+    },
+    temporal: { address: '', started: false },
+    targets: [],
+    errors,
+  };
+  try {
+    log(`run ${runId} (${result.mode}): ${result.machine.cpus} CPUs, phases ${opts.only.join(', ')}`);
+    // Temporal, the database and the bundles are independent: prepare them side by side.
+    const needsOrders = opts.only.some((p) => p !== 'baseline');
+    const [server, , bundles] = await Promise.all([
+      startOrReuseTemporal({ address: opts.temporalAddress, log }),
+      setupDatabase({ databaseUrl: opts.databaseUrl, recreate: true, log: (l) => log(`db: ${l}`) }),
+      (async () => {
+        const order = opts.orderBundle ?? (needsOrders ? await bundle(join(ROOT, 'workflows/index.ts'), join(tmpDir, 'orders-bundle.js')) : '');
+        const bare = opts.only.includes('baseline') ? await bundle(join(ROOT, 'bench/baseline/index.ts'), join(tmpDir, 'bare-bundle.js')) : '';
+        log('workflows bundled');
+        return { order, bare };
+      })(),
+    ]);
+    cleanups.unshift(() => server.stop());
+    result.temporal = { address: server.address, started: server.started };
+    const connection = await Connection.connect({ address: server.address });
+    cleanups.unshift(() => connection.close());
+    const temporal = new Client({ connection, namespace: 'default' });
+    const smtp = await startSmtpSink();
+    cleanups.unshift(() => smtp.close());
+    const prisma = createPrisma(opts.databaseUrl);
+    const fixtures = await createBenchFixtures(prisma).finally(() => prisma.$disconnect());
+
+    const ctx: Ctx = {
+      opts,
+      runId,
+      temporalAddress: server.address,
+      temporalStarted: server.started,
+      temporalPid: server.pid,
+      temporal,
+      smtpUrl: smtp.url,
+      smtpReceived: smtp.received,
+      orderBundle: bundles.order,
+      bareBundle: bundles.bare,
+      fixtures,
+      tmpDir,
+      log,
+    };
+
+    const phase = async <T>(name: Phase, fn: () => Promise<T>): Promise<T | undefined> => {
+      if (!opts.only.includes(name)) return undefined;
+      log(`--- ${name} ---`);
+      try {
+        return await fn();
+      } catch (err) {
+        errors.push(`${name}: ${errorText(err)}`);
+        log(`${name} failed: ${errorText(err)}`);
+        return undefined;
+      }
+    };
+    result.pipeline = await phase('pipeline', () => runHappyPath(ctx, 'pipeline'));
+    result.baseline = await phase('baseline', () => runHappyPath(ctx, 'baseline'));
+    if (result.pipeline && result.baseline) {
+      const p = result.pipeline;
+      const b = result.baseline;
+      result.ratio = {
+        throughput: r2(p.ordersPerSec / b.ordersPerSec),
+        approvalP50: r2(p.approvalMs.p50 / b.approvalMs.p50),
+        approvalP99: r2(p.approvalMs.p99 / b.approvalMs.p99),
+        orderLatencyP50: r2(p.latencyMs.p50 / b.latencyMs.p50),
+        orderLatencyP99: r2(p.latencyMs.p99 / b.latencyMs.p99),
+      };
+    }
+    result.scale = await phase('scale', () => runScale(ctx));
+    result.read = await phase('read', () => runRead(ctx));
+  } finally {
+    for (const c of cleanups) {
+      try {
+        await c();
+      } catch (err) {
+        errors.push(`cleanup: ${errorText(err)}`);
+      }
+    }
+  }
+
+  result.machine.loadAvgAtEnd = loadavg().map((x) => r2(x));
+  result.targets = targets(result);
+  result.finishedAt = new Date().toISOString();
+  if (opts.resultsDir) {
+    mkdirSync(opts.resultsDir, { recursive: true });
+    const file = join(opts.resultsDir, `${result.startedAt.replace(/[:.]/g, '-')}${opts.smoke ? '-smoke' : ''}.json`);
+    result.resultFile = file;
+    const text = `${JSON.stringify(result, null, 2)}\n`;
+    writeFileSync(file, text);
+    writeFileSync(join(opts.resultsDir, 'latest.json'), text);
+  }
+  return result;
+}
+
+function targets(r: BenchResult): Target[] {
+  const t: Target[] = [];
+  const add = (name: string, target: string, value: number | null | undefined, ok: (v: number) => boolean) =>
+    t.push({ name, target, value: value ?? null, met: value === null || value === undefined || !Number.isFinite(value) ? null : ok(value) });
+  add('pipeline throughput / baseline throughput', '>= 0.8', r.ratio?.throughput, (v) => v >= 0.8);
+  add('approval round trip p99 / bare update p99', '<= 1.5', r.ratio?.approvalP99, (v) => v <= 1.5);
+  add('worker RSS with all scale orders waiting (MiB)', '< 1024', r.scale?.workerRssMiB.max, (v) => v < 1024);
+  add('deadline timer lateness p99 (ms)', '< 1000', r.scale?.latenessMs.p99, (v) => v < 1000);
+  add('worst GET /orders p99 (ms)', '< 20', r.read?.worstP99Ms, (v) => v < 20);
+  return t;
+}

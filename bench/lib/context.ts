@@ -1,0 +1,71 @@
+/** What every phase of a bench run gets: options, the run's servers and master data. */
+import type { Client } from '@temporalio/client';
+import type { BenchFixtures } from './fixtures';
+import type { Log } from './util';
+
+export const PHASES = ['pipeline', 'baseline', 'scale', 'read'] as const;
+export type Phase = (typeof PHASES)[number];
+
+export interface BenchOptions {
+  smoke: boolean;
+  /** Pipeline and baseline: orders measured (after the warm-up), concurrency, warm-up orders. */
+  orders: number;
+  concurrency: number;
+  warmup: number;
+  only: Phase[];
+  /** Open-order scale: orders left waiting, their sales review limit, intake concurrency. */
+  scaleOrders: number;
+  scaleDeadline: string;
+  scaleConcurrency: number;
+  /** Read path: rows bulk-seeded, requests per list query. */
+  readRows: number;
+  readRequests: number;
+  /** Reuse this Temporal server when it answers; else one is started. */
+  temporalAddress?: string;
+  /** The bench's own database (recreated). */
+  databaseUrl: string;
+  /** A prebuilt bundle of workflows/index.ts (else bundled now). */
+  orderBundle?: string;
+  /** Where results go (null: not written). */
+  resultsDir: string | null;
+  /** Extra WorkerOptions for both workers, e.g. { maxCachedWorkflows: 1000 }. */
+  workerOptions?: Record<string, unknown>;
+  log: Log;
+}
+
+export interface Ctx {
+  opts: BenchOptions;
+  runId: string;
+  temporalAddress: string;
+  /** True when the bench started the Temporal server (and its pid). */
+  temporalStarted: boolean;
+  temporalPid?: number;
+  temporal: Client;
+  smtpUrl: string;
+  smtpReceived(): number;
+  orderBundle: string;
+  bareBundle: string;
+  fixtures: BenchFixtures;
+  tmpDir: string;
+  log: Log;
+}
+
+/** Environment for the order worker/API children. */
+export function orderEnv(ctx: Ctx, taskQueue: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    BENCH_KIND: 'orders',
+    TEMPORAL_ADDRESS: ctx.temporalAddress,
+    TEMPORAL_NAMESPACE: 'default',
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    DATABASE_URL: ctx.opts.databaseUrl,
+    SMTP_URL: ctx.smtpUrl,
+    MAIL_FROM: 'Sales Orders <orders@example.com>',
+    POLICY_FILE: '',
+    HOST: '127.0.0.1',
+    // Unused (the bench API listens on a free port it picks) but must be valid for loadConfig.
+    PORT: '3000',
+    BENCH_BUNDLE: ctx.orderBundle,
+    BENCH_WORKER_OPTIONS: ctx.opts.workerOptions ? JSON.stringify(ctx.opts.workerOptions) : '',
+    ...extra,
+  };
+}

@@ -1,0 +1,89 @@
+/** The bench's printed table. */
+import type { BenchResult } from './bench';
+import type { Summary } from './util';
+
+const f = (x: number | null | undefined, dp = 1) => (x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(dp));
+const pp = (s: Summary | undefined, dp = 0) => (s ? `${f(s.p50, dp)} / ${f(s.p99, dp)}` : '-');
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r, j) => {
+    const line = r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+    return j === 0 ? `${line}\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : line;
+  }).join('\n');
+}
+
+export function formatReport(r: BenchResult): string {
+  const out: string[] = [];
+  const m = r.machine;
+  out.push(`Bench ${r.mode} run ${r.startedAt}: ${m.cpus} CPUs (${m.cpuModel}), ${m.memGiB} GiB, Node ${m.node}, load average ${m.loadAvgAtStart.join(' ')} at start${m.loadAvgAtEnd ? `, ${m.loadAvgAtEnd.join(' ')} at end` : ''}; Temporal ${r.temporal.address}${r.temporal.started ? ' (started by the bench, SQLite WAL)' : ' (reused)'}`);
+  const p = r.pipeline;
+  const b = r.baseline;
+  if (p || b) {
+    out.push('');
+    out.push(`Happy path over HTTP: N = ${r.options.orders} orders, C = ${r.options.concurrency} (after ${r.options.warmup} warm-up orders)`);
+    const rows = [['', 'pipeline', 'baseline', 'ratio']];
+    const ratio = (a?: number, c?: number) => (a !== undefined && c !== undefined && c ? f(a / c, 2) : '-');
+    rows.push(['completed / failed', p ? `${p.completed} / ${p.failed}` : '-', b ? `${b.completed} / ${b.failed}` : '-', '']);
+    rows.push(['throughput (orders/s)', f(p?.ordersPerSec, 2), f(b?.ordersPerSec, 2), ratio(p?.ordersPerSec, b?.ordersPerSec)]);
+    rows.push(['order latency p50 / p99 (ms)', pp(p?.latencyMs), pp(b?.latencyMs), `${ratio(p?.latencyMs.p50, b?.latencyMs.p50)} / ${ratio(p?.latencyMs.p99, b?.latencyMs.p99)}`]);
+    rows.push(['approval round trip p50 / p99 (ms)', pp(p?.approvalMs), pp(b?.approvalMs), `${ratio(p?.approvalMs.p50, b?.approvalMs.p50)} / ${ratio(p?.approvalMs.p99, b?.approvalMs.p99)}`]);
+    for (const s of ['salesReview', 'financeReview', 'dispatch', 'delivery', 'payment'] as const)
+      rows.push([`  ${s} p50 / p99 (ms)`, pp(p?.updateMs[s]), pp(b?.updateMs[s]), '']);
+    rows.push(['intake p50 / p99 (ms)', pp(p?.intakeMs), pp(b?.intakeMs), '']);
+    rows.push(['activities / updates / timers per order', p?.history ? `${p.history.activities} / ${p.history.updates} / ${p.history.timers}` : '-', b?.history ? `${b.history.activities} / ${b.history.updates} / ${b.history.timers}` : '-', '']);
+    rows.push(['history events / workflow tasks', p?.history ? `${p.history.events} / ${p.history.workflowTasks}` : '-', b?.history ? `${b.history.events} / ${b.history.workflowTasks}` : '-', '']);
+    rows.push(['CPU ms/order: worker / api', p ? `${p.cpuMsPerOrder.worker} / ${p.cpuMsPerOrder.api}` : '-', b ? `${b.cpuMsPerOrder.worker} / ${b.cpuMsPerOrder.api}` : '-', '']);
+    rows.push(['CPU ms/order: temporal / bench', p ? `${f(p.cpuMsPerOrder.temporal, 0)} / ${p.cpuMsPerOrder.bench}` : '-', b ? `${f(b.cpuMsPerOrder.temporal, 0)} / ${b.cpuMsPerOrder.bench}` : '-', '']);
+    rows.push(['DB transactions / order', f(p?.db?.xactsPerOrder), '0', '']);
+    rows.push(['emails / order', f(p?.emailsPerOrder), '0', '']);
+    rows.push(['idle polls / not-ready retries per order', p ? `${f(p.idlePollsPerOrder)} / ${f(p.notReadyRetriesPerOrder)}` : '-', b ? `${f(b.idlePollsPerOrder)} / ${f(b.notReadyRetriesPerOrder)}` : '-', '']);
+    out.push(table(rows));
+    if (p?.activityStats) {
+      out.push('');
+      out.push('Pipeline activities (worker side): count, p50 / p99 ms, total s');
+      const acts = Object.entries(p.activityStats as Record<string, Summary & { totalMs: number }>).sort((a, c) => c[1].totalMs - a[1].totalMs);
+      out.push(table([['activity', 'count', 'p50 / p99', 'total s'], ...acts.map(([name, s]) => [name, String(s.n), pp(s, 1), f(s.totalMs / 1000, 1)])]));
+    }
+  }
+  if (r.scale) {
+    const s = r.scale;
+    out.push('');
+    out.push(`Open-order scale: ${s.created}/${s.orders} orders waiting in sales review (limit ${s.deadline}), intake at C = ${s.concurrency}`);
+    out.push(table([
+      ['', 'value'],
+      ['creation rate (orders/s over HTTP)', f(s.creationRate)],
+      ['intake p50 / p99 (ms)', pp(s.intakeMs)],
+      ['all waiting after (s) / settled rate (orders/s)', `${f(s.settledS)} / ${f(s.settledRate)}`],
+      ['worker RSS MiB: all waiting / max / after timers', `${f(s.workerRssMiB.settled)} / ${f(s.workerRssMiB.max)} / ${f(s.workerRssMiB.afterTimers)}`],
+      ['reminders fired', `${s.remindersFired} / ${s.created}`],
+      ['timer lateness p50 / p99 / max (ms)', `${pp(s.latenessMs)} / ${f(s.latenessMs.max, 0)}`],
+      ['first deadlines passed during intake', s.timersOverlappedIntake ? 'yes' : 'no'],
+    ]));
+  }
+  if (r.read) {
+    const rd = r.read;
+    out.push('');
+    out.push(`Read path: ${rd.ordersInTable} orders in the table (${rd.rowsSeeded} bulk-seeded in ${rd.seedS} s), ${rd.requestsPerVariant} requests each`);
+    out.push(table([
+      ['GET /orders', 'matching', 'p50 / p99 ms', 'plan ms', 'index', 'rows filtered'],
+      ...rd.variants.map((v) => [v.name, String(v.matching), pp(v.ms, 1), f(v.planExecutionMs, 2), v.indexBacked ? v.indexes.join(',') : 'NO (seq scan)', String(v.rowsRemovedByFilter)]),
+    ]));
+  }
+  if (r.targets.length) {
+    out.push('');
+    out.push(table([
+      ['target', 'goal', 'measured', 'met'],
+      ...r.targets.map((t) => [t.name, t.target, t.value === null ? '-' : String(t.value), t.met === null ? '-' : t.met ? 'yes' : 'NO']),
+    ]));
+    if (r.mode === 'smoke') out.push('(smoke mode: a few orders; the figures prove the code paths, not the targets)');
+  }
+  const errs = [...r.errors, ...(p?.errors ?? []), ...(b?.errors ?? []), ...(r.scale?.errors ?? []), ...(r.read?.errors ?? [])];
+  if (errs.length) {
+    out.push('');
+    out.push('Errors:');
+    for (const e of errs.slice(0, 20)) out.push(`  ${e}`);
+  }
+  if (r.resultFile) out.push(`\nResult: ${r.resultFile}`);
+  return out.join('\n');
+}

@@ -1,0 +1,103 @@
+/**
+ * Pipeline and baseline: N orders through the happy path over HTTP at
+ * concurrency C (bench/lib/drive.ts), each system with its own worker and API
+ * processes on its own task queue, on the same Temporal server in the same run.
+ */
+import { bareWorkflowId } from '../baseline/api';
+import { orderWorkflowId } from '../../workflows/order/contract';
+import { orderEnv, type Ctx } from '../lib/context';
+import { driveOrders, historyProfile, type DriveResult } from '../lib/drive';
+import { intakeBody } from '../lib/fixtures';
+import { HttpClient } from '../lib/http';
+import { dbCounters, type DbCounters } from '../lib/pg';
+import { startChild, type Child } from '../lib/procs';
+import { cpuSeconds, errorText } from '../lib/util';
+
+export interface HappyPathResult extends DriveResult {
+  system: 'pipeline' | 'baseline';
+  taskQueue: string;
+  /** One completed order's history: events, activities, updates, workflow tasks, timers. */
+  history?: Awaited<ReturnType<typeof historyProfile>>;
+  /** Per activity type in the worker: count, p50/p99 ms, total ms. */
+  activityStats?: Record<string, unknown>;
+  /** CPU seconds per order, by process (measured orders and warm-up together). */
+  cpuMsPerOrder: Record<string, number>;
+  /** Utilisation of each process's main event loop over the phase (0-1). */
+  eventLoopUtilization: Record<string, number>;
+  rssMiB: Record<string, number>;
+  /** PostgreSQL work per order (pg_stat_database deltas of the bench database). */
+  db?: { xactsPerOrder: number; rowsInsertedPerOrder: number; rowsUpdatedPerOrder: number };
+  emailsPerOrder?: number;
+}
+
+export async function runHappyPath(ctx: Ctx, system: 'pipeline' | 'baseline'): Promise<HappyPathResult> {
+  const { opts, log } = ctx;
+  const taskQueue = `bench-${system}-${ctx.runId}`;
+  const children: Child[] = [];
+  try {
+    const env =
+      system === 'pipeline'
+        ? orderEnv(ctx, taskQueue)
+        : { BENCH_KIND: 'bare', TEMPORAL_ADDRESS: ctx.temporalAddress, TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: taskQueue, BENCH_BUNDLE: ctx.bareBundle, BENCH_WORKER_OPTIONS: opts.workerOptions ? JSON.stringify(opts.workerOptions) : '' };
+    const [worker, api] = await Promise.all([startChild(`${system} worker`, 'worker.ts', env, log), startChild(`${system} api`, 'api.ts', env, log)]);
+    children.push(worker, api);
+    const http = new HttpClient(String(api.ready.url), opts.concurrency * 2 + 8);
+
+    const pids: Record<string, number | undefined> = { worker: worker.pid, api: api.pid, temporal: ctx.temporalPid, bench: process.pid };
+    const cpu0 = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, pid ? cpuSeconds(pid) : NaN]));
+    const db0: DbCounters | undefined = system === 'pipeline' ? await dbCounters(opts.databaseUrl) : undefined;
+    const mail0 = ctx.smtpReceived();
+
+    const result = await driveOrders(
+      {
+        name: system,
+        http,
+        temporal: ctx.temporal,
+        workflowIdOf: system === 'pipeline' ? orderWorkflowId : bareWorkflowId,
+        intakeBody: (i) => intakeBody(ctx.fixtures, i),
+      },
+      { orders: opts.orders, concurrency: opts.concurrency, warmup: opts.warmup, runId: ctx.runId, log },
+    );
+    const all = Math.max(1, result.completed + result.warmup);
+    const cpuMsPerOrder = Object.fromEntries(
+      Object.entries(pids).map(([k, pid]) => [k, pid ? Math.round(((cpuSeconds(pid) - cpu0[k]) * 1000) / all) : NaN]),
+    );
+    const [wStats, aStats] = await Promise.all([worker.stats<any>(), api.stats<any>()]);
+    const rssMiB = { worker: worker.rssMiB(), api: api.rssMiB() };
+    let history: HappyPathResult['history'];
+    if (result.sampleWorkflowIds[0]) {
+      try {
+        history = await historyProfile(ctx.temporal, result.sampleWorkflowIds[0]);
+      } catch (err) {
+        result.errors.push(`history: ${errorText(err)}`);
+      }
+    }
+    http.close();
+    await Promise.all(children.map((c) => c.stop()));
+    children.length = 0;
+
+    let db: HappyPathResult['db'];
+    if (db0) {
+      const db1 = await dbCounters(opts.databaseUrl);
+      db = {
+        xactsPerOrder: Math.round(((db1.xacts - db0.xacts) / all) * 10) / 10,
+        rowsInsertedPerOrder: Math.round(((db1.inserted - db0.inserted) / all) * 10) / 10,
+        rowsUpdatedPerOrder: Math.round(((db1.updated - db0.updated) / all) * 10) / 10,
+      };
+    }
+    return {
+      system,
+      taskQueue,
+      ...result,
+      history,
+      activityStats: wStats.activities,
+      cpuMsPerOrder,
+      eventLoopUtilization: { worker: wStats.eventLoopUtilization, api: aStats.eventLoopUtilization },
+      rssMiB,
+      db,
+      emailsPerOrder: system === 'pipeline' ? Math.round(((ctx.smtpReceived() - mail0) / all) * 10) / 10 : undefined,
+    };
+  } finally {
+    await Promise.all(children.map((c) => c.stop()));
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * A bench API process (forked by bench/lib/procs.ts, not run directly).
+ *
+ *   BENCH_KIND=orders  the order API (api/app.ts buildApp), configured from the
+ *                      environment like api/server.ts (loadConfig)
+ *   BENCH_KIND=bare    the baseline API (bench/baseline/api.ts)
+ *
+ * Listens on 127.0.0.1 on a free port and tells the bench which.
+ */
+import type { AddressInfo } from 'node:net';
+import { Client, Connection } from '@temporalio/client';
+import type { FastifyInstance } from 'fastify';
+import { serveParent } from '../lib/procs';
+
+async function main(): Promise<void> {
+  const kind = process.env.BENCH_KIND;
+  const address = process.env.TEMPORAL_ADDRESS!;
+  const namespace = process.env.TEMPORAL_NAMESPACE || 'default';
+  const connection = await Connection.connect({ address });
+  const temporal = new Client({ connection, namespace });
+  const closers: (() => Promise<void> | void)[] = [() => connection.close()];
+  let app: FastifyInstance;
+  if (kind === 'orders') {
+    const { loadConfig } = await import('../../activities/infra/config');
+    const { createPrisma } = await import('../../activities/infra/db');
+    const { buildApp } = await import('../../api/app');
+    const config = loadConfig();
+    const prisma = createPrisma(config.databaseUrl);
+    closers.push(() => prisma.$disconnect());
+    app = await buildApp({ config, prisma, temporal, logger: false });
+  } else if (kind === 'bare') {
+    const { buildBareApp } = await import('../baseline/api');
+    app = buildBareApp({ temporal, taskQueue: process.env.TEMPORAL_TASK_QUEUE! });
+  } else {
+    throw new Error(`BENCH_KIND must be orders or bare, not ${kind}`);
+  }
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const port = (app.server.address() as AddressInfo).port;
+  const elu0 = performance.eventLoopUtilization();
+
+  let stopping: Promise<void> | undefined;
+  serveParent({
+    stats: () => ({
+      rssMiB: Math.round((process.memoryUsage().rss / 1048576) * 10) / 10,
+      eventLoopUtilization: Math.round(performance.eventLoopUtilization(elu0).utilization * 1000) / 1000,
+    }),
+    stop: () =>
+      (stopping ??= (async () => {
+        await app.close();
+        for (const c of closers) await c();
+      })()),
+  });
+  process.send!({ type: 'ready', port, url: `http://127.0.0.1:${port}` });
+}
+
+main().catch((err) => {
+  process.stderr.write(`[bench api] failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

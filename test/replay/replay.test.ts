@@ -1,0 +1,27 @@
+/**
+ * Replays committed histories of real order runs (recorded from the dev
+ * server by the workflow tests with RECORD_HISTORIES=1) against the current
+ * workflow code. A change that would break orders already running fails here
+ * with a non-determinism error: guard it with `patched()` (see README,
+ * "Changing the workflow safely") instead of re-recording.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from '@temporalio/worker';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+
+const dir = join(__dirname, 'histories');
+const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+
+test('there are recorded histories to replay, one per path', () => {
+  expect(files.length).toBeGreaterThanOrEqual(8);
+});
+
+test.each(files)('%s replays against the current workflow code', async (file) => {
+  const history = historyFromJSON(JSON.parse(readFileSync(join(dir, file), 'utf8')));
+  await Worker.runReplayHistory(
+    { workflowBundle: { codePath: process.env.WORKFLOW_BUNDLE! }, replayName: file },
+    history,
+    `replay-${file}`,
+  );
+});
