@@ -295,6 +295,56 @@ export async function applyOrderChanges(
   }, TX);
 }
 
+/**
+ * Files a change request: the row is written by the workflow when its
+ * validator has accepted the change, so a refused request leaves nothing
+ * behind. The id comes from the API's Idempotency-Key; a retry finds the row.
+ */
+export async function fileChangeRequest(
+  deps: ActivityDeps,
+  a: {
+    changeId: string;
+    orderId: string;
+    orderNo: string;
+    changes: OrderChanges;
+    reason: string;
+    wrongData: boolean;
+    requestedBy: string;
+    reviewers: string[];
+    at: string;
+  },
+): Promise<void> {
+  await deps.prisma.$transaction(async (tx) => {
+    const existing = await tx.changeRequest.findUnique({ where: { id: a.changeId } });
+    if (!existing) {
+      await tx.changeRequest.create({
+        data: {
+          id: a.changeId,
+          orderId: a.orderId,
+          requestKey: a.changeId,
+          changes: a.changes as object,
+          reason: a.reason,
+          wrongData: a.wrongData,
+          requestedBy: a.requestedBy,
+          status: 'under_review',
+          reviews: Object.fromEntries(a.reviewers.map((d) => [d, null])),
+          createdAt: toDate(a.at, 'at'),
+        },
+      });
+    }
+    await writeAudit(tx, {
+      key: `change:${a.changeId}:filed`,
+      actor: a.requestedBy,
+      action: 'change.filed',
+      entity: 'change_request',
+      entityId: a.changeId,
+      orderNo: a.orderNo,
+      before: null,
+      after: { changes: a.changes, reason: a.reason, wrongData: a.wrongData, reviewers: a.reviewers },
+    });
+  }, TX);
+}
+
 const CHANGE_STATUSES = ['under_review', 'rejected', 'applied'] as const;
 
 /**

@@ -8,9 +8,6 @@
 import type { ActivityDeps } from './index';
 import { TX, badInput, notFound, toDate, writeAudit } from './audit';
 
-/** held_ms is a PostgreSQL integer: a hold longer than ~24.8 days is stored at this cap (the audit keeps the exact value). */
-const MAX_INT = 2_147_483_647;
-
 export interface RecordHoldInput {
   orderId: string;
   orderNo: string;
@@ -61,7 +58,7 @@ export async function recordHold(deps: ActivityDeps, a: RecordHoldInput): Promis
     const heldMs = Math.max(0, Math.round(a.heldMs ?? at.getTime() - hold.heldAt.getTime()));
     await tx.orderHold.update({
       where: { id: hold.id },
-      data: { releasedAt: at, releasedBy: a.actor, releaseReason: a.reason, heldMs: Math.min(heldMs, MAX_INT) },
+      data: { releasedAt: at, releasedBy: a.actor, releaseReason: a.reason, heldMs: BigInt(heldMs) },
     });
     const stillHeld = await tx.orderHold.count({ where: { orderId: a.orderId, releasedAt: null } });
     if (stillHeld === 0) await tx.order.update({ where: { id: a.orderId }, data: { onHold: false } });

@@ -18,7 +18,7 @@ import { completeProduction, reportProductionProgress, scheduleProduction } from
 import { bookCarrier, confirmDelivery, confirmDispatch } from './shipping';
 import { issueInvoice, recordPayment, sendDunningReminder } from './billing';
 import { notifyRole, sendCustomerEmail } from './email/notify';
-import { adjustPlan, applyOrderChanges, rebookCarrier, updateChangeRequest, updateInvoiceAmount } from './changes';
+import { adjustPlan, applyOrderChanges, fileChangeRequest, rebookCarrier, updateChangeRequest, updateInvoiceAmount } from './changes';
 import { cancelProductionOrders, cancelShipment, releaseReservations, voidInvoice } from './compensation';
 import { recordHold } from './holds';
 import { computeProfit } from './profit';
@@ -58,6 +58,7 @@ export function createActivities(deps: ActivityDeps) {
     sendDunningReminder: (a: Args<typeof sendDunningReminder>) => sendDunningReminder(deps, a),
     notifyRole: (a: Args<typeof notifyRole>) => notifyRole(deps, a),
     applyOrderChanges: (a: Args<typeof applyOrderChanges>) => applyOrderChanges(deps, a),
+    fileChangeRequest: (a: Args<typeof fileChangeRequest>) => fileChangeRequest(deps, a),
     updateChangeRequest: (a: Args<typeof updateChangeRequest>) => updateChangeRequest(deps, a),
     adjustPlan: (a: Args<typeof adjustPlan>) => adjustPlan(deps, a),
     rebookCarrier: (a: Args<typeof rebookCarrier>) => rebookCarrier(deps, a),

@@ -48,7 +48,7 @@ export async function recordTransition(deps: ActivityDeps, a: RecordTransitionIn
           actor: a.actor ?? null,
           at,
           deadline,
-          heldMs: Math.max(0, Math.round(a.heldMs ?? 0)),
+          heldMs: BigInt(Math.max(0, Math.round(a.heldMs ?? 0))),
         },
       ],
       skipDuplicates: true,

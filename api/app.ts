@@ -16,12 +16,16 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../activities/infra/config';
 import type { PrismaClient } from '../activities/infra/db';
 import { errorHandler, notFoundHandler } from './errors';
+import changes from './routes/changes';
+import customer from './routes/customer';
 import health from './routes/health';
+import holds from './routes/holds';
 import logistics from './routes/logistics';
 import orders from './routes/orders';
 import payments from './routes/payments';
 import production from './routes/production';
 import reviews from './routes/reviews';
+import risks from './routes/risks';
 import tasks from './routes/tasks';
 
 declare module 'fastify' {
@@ -70,7 +74,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
         { name: 'production' },
         { name: 'logistics' },
         { name: 'finance' },
+        { name: 'customer' },
         { name: 'tasks' },
+        { name: 'risks' },
         { name: 'health' },
       ],
     },
@@ -84,10 +90,14 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(health);
   await app.register(orders);
   await app.register(reviews);
+  await app.register(changes);
+  await app.register(holds);
   await app.register(production);
   await app.register(logistics);
   await app.register(payments);
+  await app.register(customer);
   await app.register(tasks);
+  await app.register(risks);
 
   return app as unknown as FastifyInstance;
 }

@@ -51,3 +51,75 @@ export function errors<C extends number>(...codes: C[]) {
 
 /** Today's date (UTC) as YYYY-MM-DD; ISO dates compare as strings. */
 export const todayIso = (now = new Date()) => now.toISOString().slice(0, 10);
+
+/** A reason for a command (cancel, hold, release, change request). */
+export const Reason = Type.String({ minLength: 1, maxLength: 500 });
+export const ReasonBody = Type.Object({ reason: Reason }, { additionalProperties: false });
+
+const Phone = Type.String({ minLength: 3, maxLength: 40, pattern: '^[0-9+() -]+$' });
+const Text = (maxLength: number) => Type.String({ minLength: 1, maxLength });
+
+/**
+ * A customer's change or a correction (contract OrderChanges): give only
+ * what changes; `lines` is the full new set of lines (a product left out is
+ * removed).
+ */
+export const OrderChangesSchema = Type.Object(
+  {
+    lines: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            productId: Type.String({ minLength: 1, maxLength: 64 }),
+            quantity: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+            unitPrice: Money('Unit price before tax'),
+            taxRate: TaxRate,
+            specification: Type.Optional(Type.String({ maxLength: 500 })),
+          },
+          { additionalProperties: false },
+        ),
+        { minItems: 1, maxItems: 200, description: 'The full new set of lines' },
+      ),
+    ),
+    requestedDeliveryDate: Type.Optional(DateOnly('Not in the past')),
+    deliveryAddress: Type.Optional(
+      Type.Object(
+        {
+          recipient: Text(100),
+          phone: Phone,
+          region: Text(50),
+          city: Text(50),
+          line1: Text(200),
+          postcode: Type.Optional(Type.String({ minLength: 1, maxLength: 16, pattern: '^[A-Za-z0-9 -]+$' })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    paymentTerms: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
+    contact: Type.Optional(
+      Type.Object(
+        {
+          name: Text(100),
+          phone: Type.Optional(Phone),
+          email: Type.Optional(Type.String({ format: 'email', maxLength: 254 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false, description: 'What changes (at least one field)' },
+);
+
+/** A complaint with its owner and resolution (routes/customer.ts, and in the order). */
+export const Complaint = Type.Object({
+  id: Type.String(),
+  orderNo: Type.String(),
+  text: Type.String(),
+  owner: Type.String(),
+  status: Type.String({ description: 'open | resolved' }),
+  resolution: Nullable(Type.String()),
+  resolvedBy: Nullable(Type.String()),
+  resolvedAt: Nullable(DateTime()),
+  createdBy: Type.String(),
+  createdAt: DateTime(),
+});

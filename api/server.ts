@@ -5,6 +5,7 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { describeConfig, loadConfig } from '../activities/infra/config';
+import { dataConverterFor } from '../activities/infra/codec';
 import { createPrisma } from '../activities/infra/db';
 import { buildApp } from './app';
 
@@ -12,7 +13,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const prisma = createPrisma(config.databaseUrl);
   const connection = await Connection.connect({ address: config.temporalAddress });
-  const temporal = new Client({ connection, namespace: config.temporalNamespace });
+  const temporal = new Client({ connection, namespace: config.temporalNamespace, dataConverter: dataConverterFor(config.payloadCodecKeys) });
   const app = await buildApp({ config, prisma, temporal, logger: { level: process.env.LOG_LEVEL ?? 'info' } });
 
   let closing = false;

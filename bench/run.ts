@@ -12,67 +12,9 @@
  * DATABASE_URL (default postgresql://postgres@127.0.0.1:5432), recreated.
  * Results: a table on stdout, bench/results/<timestamp>.json and latest.json.
  */
-import { resolve } from 'node:path';
 import { runBench } from './lib/bench';
-import { PHASES, type BenchOptions, type Phase } from './lib/context';
+import { parseArgs } from './lib/options';
 import { formatReport } from './lib/report';
-import { defaultLog } from './lib/util';
-
-const USAGE = 'usage: npm run bench -- [--orders N] [--concurrency C] [--warmup W] [--smoke] [--only pipeline,baseline,scale,read] [--scale-orders N] [--scale-deadline 2m] [--scale-concurrency C] [--read-rows N] [--read-requests N] [--worker-options JSON]';
-
-export function benchDatabaseUrl(base: string | undefined, name: string): string {
-  const u = new URL(base || 'postgresql://postgres@127.0.0.1:5432/salesorder');
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
-export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): BenchOptions {
-  const args = new Map<string, string>();
-  const flags = new Set<string>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}\n${USAGE}`);
-    const [k, inline] = a.slice(2).split(/=(.*)/s, 2);
-    if (k === 'smoke' || k === 'help') flags.add(k);
-    else if (inline !== undefined) args.set(k, inline);
-    else if (i + 1 < argv.length) args.set(k, argv[++i]);
-    else throw new Error(`--${k} needs a value\n${USAGE}`);
-  }
-  if (flags.has('help')) {
-    process.stdout.write(`${USAGE}\n`);
-    process.exit(0);
-  }
-  const known = ['orders', 'concurrency', 'warmup', 'only', 'scale-orders', 'scale-deadline', 'scale-concurrency', 'read-rows', 'read-requests', 'worker-options'];
-  for (const k of args.keys()) if (!known.includes(k)) throw new Error(`unknown option --${k}\n${USAGE}`);
-  const smoke = flags.has('smoke');
-  const int = (k: string, dflt: number, min = 1) => {
-    const v = args.get(k);
-    if (v === undefined) return dflt;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min) throw new Error(`--${k} must be a whole number >= ${min}`);
-    return n;
-  };
-  const only = (args.get('only') ?? PHASES.join(',')).split(',').map((s) => s.trim()).filter(Boolean) as Phase[];
-  for (const p of only) if (!PHASES.includes(p)) throw new Error(`--only: unknown phase ${p} (${PHASES.join(', ')})`);
-  const concurrency = int('concurrency', smoke ? 3 : 50);
-  return {
-    smoke,
-    orders: int('orders', smoke ? 3 : 500),
-    concurrency,
-    warmup: int('warmup', smoke ? 1 : 20, 0),
-    only,
-    scaleOrders: int('scale-orders', smoke ? 50 : 10_000),
-    scaleDeadline: args.get('scale-deadline') ?? (smoke ? '5s' : '2m'),
-    scaleConcurrency: int('scale-concurrency', smoke ? 10 : concurrency),
-    readRows: int('read-rows', smoke ? 1_000 : 100_000),
-    readRequests: int('read-requests', smoke ? 5 : 200),
-    temporalAddress: env.TEMPORAL_ADDRESS || undefined,
-    databaseUrl: benchDatabaseUrl(env.DATABASE_URL, 'salesorder_bench'),
-    resultsDir: resolve(__dirname, 'results'),
-    workerOptions: args.has('worker-options') ? JSON.parse(args.get('worker-options')!) : undefined,
-    log: defaultLog,
-  };
-}
 
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));

@@ -8,6 +8,7 @@ import { loadConfig, describeConfig } from '../activities/infra/config';
 import { createPrisma } from '../activities/infra/db';
 import { createMailer } from '../activities/infra/mailer';
 import { builtinCarrierAdapter } from '../activities/carriers/builtin';
+import { dataConverterFor } from '../activities/infra/codec';
 import { createWorker } from './worker';
 
 async function main(): Promise<void> {
@@ -20,6 +21,7 @@ async function main(): Promise<void> {
     namespace: config.temporalNamespace,
     taskQueue: config.temporalTaskQueue,
     deps: { prisma, mailer, mailFrom: config.mailFrom, carriers: builtinCarrierAdapter },
+    dataConverter: dataConverterFor(config.payloadCodecKeys),
     options: { shutdownGraceTime: '10s' },
   });
   console.log(`[worker] polling task queue "${config.temporalTaskQueue}" on ${config.temporalAddress} (namespace ${config.temporalNamespace})`);

@@ -3,6 +3,7 @@
  * PostgreSQL, SMTP and the carrier adapter. `main.ts` runs it; tests build
  * the same worker on their own task queue.
  */
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 
@@ -11,6 +12,8 @@ export interface WorkerSetup {
   namespace: string;
   taskQueue: string;
   deps: ActivityDeps;
+  /** Payload encryption (activities/infra/codec.ts): the same converter as every client of this system. */
+  dataConverter: DataConverter;
   /** A prebuilt workflow bundle (tests bundle once); otherwise the workflows are bundled at start. */
   workflowBundlePath?: string;
   /** Wraps or replaces activities (tests inject faults such as a crash after sending). */
@@ -27,6 +30,7 @@ export async function createWorker(setup: WorkerSetup): Promise<Worker> {
     connection: setup.connection,
     namespace: setup.namespace,
     taskQueue: setup.taskQueue,
+    dataConverter: setup.dataConverter,
     ...workflows,
     activities: setup.activities ? setup.activities(real) : real,
     ...setup.options,

@@ -10,6 +10,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { TASK_QUEUE } from '../../workflows/order/contract';
 import { DEFAULT_POLICY, resolvePolicy, type Policy } from '../../workflows/domain/policy';
+import { keyId, parseCodecKey } from './codec';
 
 export interface Config {
   /** PostgreSQL connection string (the Prisma pg adapter connects with it). */
@@ -33,6 +34,8 @@ export interface Config {
   policyFile?: string;
   /** DEFAULT_POLICY with POLICY_FILE's overrides laid over it. */
   policy: Policy;
+  /** Payload encryption keys: the first encrypts, all decrypt (rotation). */
+  payloadCodecKeys: Buffer[];
 }
 
 /** Every key with its default; `.env.example` mirrors this table. */
@@ -48,6 +51,10 @@ export const CONFIG_DEFAULTS = {
   PORT: '3000',
   MAIL_CATCHER_HTTP_PORT: '8025',
   POLICY_FILE: '',
+  /** Secret, no default: base64 of 32 random bytes. scripts/start.sh writes one into .env on first run. */
+  PAYLOAD_CODEC_KEY: '',
+  /** Earlier keys, comma-separated, kept so old histories still decode after a rotation. */
+  PAYLOAD_CODEC_OLD_KEYS: '',
 } as const;
 
 export type ConfigKey = keyof typeof CONFIG_DEFAULTS;
@@ -148,6 +155,20 @@ export function loadConfig(env: Env = process.env): Config {
     }
   }
 
+  const payloadCodecKeys: Buffer[] = [];
+  const currentKey = get('PAYLOAD_CODEC_KEY');
+  if (!currentKey) {
+    problems.push('PAYLOAD_CODEC_KEY: missing; expected base64 of 32 random bytes (make one with `openssl rand -base64 32`; `npm start` writes one into .env on first run)');
+  } else {
+    for (const [i, k] of [currentKey, ...get('PAYLOAD_CODEC_OLD_KEYS').split(',').map((x) => x.trim()).filter(Boolean)].entries()) {
+      try {
+        payloadCodecKeys.push(parseCodecKey(k));
+      } catch {
+        problems.push(`${i === 0 ? 'PAYLOAD_CODEC_KEY' : 'PAYLOAD_CODEC_OLD_KEYS'}: not base64 of exactly 32 bytes (make one with \`openssl rand -base64 32\`)`);
+      }
+    }
+  }
+
   if (problems.length) throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);
 
   return {
@@ -163,6 +184,7 @@ export function loadConfig(env: Env = process.env): Config {
     mailCatcherHttpPort,
     policyFile,
     policy,
+    payloadCodecKeys,
   };
 }
 
@@ -186,6 +208,7 @@ export function describeConfig(c: Config): Record<string, string | number> {
     PORT: c.port,
     MAIL_CATCHER_HTTP_PORT: c.mailCatcherHttpPort,
     POLICY_FILE: c.policyFile ?? '(built-in defaults)',
+    PAYLOAD_CODEC_KEY: `set (key id ${keyId(c.payloadCodecKeys[0])}${c.payloadCodecKeys.length > 1 ? `, +${c.payloadCodecKeys.length - 1} old` : ''})`,
   };
 }
 

@@ -6,6 +6,7 @@ import { Type } from 'typebox';
 import { actorOf } from '../actor';
 import {
   Amount,
+  Complaint,
   DateOnly,
   DateTime,
   Escalation,
@@ -260,6 +261,8 @@ const OrderDetail = Type.Object({
   holds: Type.Array(
     Type.Object({ stage: S, reason: S, heldBy: S, heldAt: S, releasedBy: NS, releasedAt: NS }),
   ),
+  feedback: Type.Array(Type.Object({ id: S, rating: Type.Integer(), comment: NS, createdBy: S, createdAt: S })),
+  complaints: Type.Array(Complaint),
   live: Nullable(LiveState),
   liveError: Type.Optional(Type.String({ description: 'Why `live` is null' })),
 });

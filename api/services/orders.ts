@@ -10,6 +10,7 @@ import type { Client } from '@temporalio/client';
 import type { PrismaClient } from '../../activities/infra/db';
 import { getState, type OrderState } from '../../workflows/order/contract';
 import { badRequest, notFound } from '../errors';
+import { complaintView } from './customer';
 
 type Dec = { toFixed(dp: number): string };
 const amount = (d: Dec) => d.toFixed(2);
@@ -151,6 +152,8 @@ export async function getOrder(
       risks: { orderBy: [{ score: 'desc' }, { code: 'asc' }] },
       changeRequests: { orderBy: { createdAt: 'asc' } },
       holds: { orderBy: { heldAt: 'asc' } },
+      feedback: { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] },
+      complaints: { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] },
     },
   });
   if (!o) throw notFound(`order ${orderNo} not found`);
@@ -318,6 +321,14 @@ export async function getOrder(
       releasedBy: h.releasedBy,
       releasedAt: isoOrNull(h.releasedAt),
     })),
+    feedback: o.feedback.map((f) => ({
+      id: f.id,
+      rating: f.rating,
+      comment: f.comment,
+      createdBy: f.createdBy,
+      createdAt: iso(f.createdAt),
+    })),
+    complaints: o.complaints.map((c) => complaintView(o.orderNo, c)),
     live,
     ...(liveError ? { liveError } : {}),
   };

@@ -9,6 +9,7 @@ import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { dataConverterFor, parseCodecKey } from '../../activities/infra/codec';
 import { createPrisma } from '../../activities/infra/db';
 import { setupDatabase } from '../../scripts/db-setup';
 import { runHappyPath, type HappyPathResult } from '../phases/happy-path';
@@ -103,7 +104,10 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     result.temporal = { address: server.address, started: server.started };
     const connection = await Connection.connect({ address: server.address });
     cleanups.unshift(() => connection.close());
-    const temporal = new Client({ connection, namespace: 'default' });
+    // The order system encrypts its payloads (activities/infra/codec.ts): the bench's client reads order
+    // results with this run's key; the baseline's plain payloads pass the codec unchanged.
+    const codecKey = randomBytes(32).toString('base64');
+    const temporal = new Client({ connection, namespace: 'default', dataConverter: dataConverterFor([parseCodecKey(codecKey)]) });
     const smtp = await startSmtpSink();
     cleanups.unshift(() => smtp.close());
     const prisma = createPrisma(opts.databaseUrl);
@@ -122,6 +126,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
       bareBundle: bundles.bare,
       fixtures,
       tmpDir,
+      codecKey,
       log,
     };
 

@@ -47,6 +47,8 @@ export interface Ctx {
   bareBundle: string;
   fixtures: BenchFixtures;
   tmpDir: string;
+  /** This run's payload encryption key (base64), given to the order worker and API. */
+  codecKey: string;
   log: Log;
 }
 
@@ -64,6 +66,8 @@ export function orderEnv(ctx: Ctx, taskQueue: string, extra: Record<string, stri
     HOST: '127.0.0.1',
     // Unused (the bench API listens on a free port it picks) but must be valid for loadConfig.
     PORT: '3000',
+    PAYLOAD_CODEC_KEY: ctx.codecKey,
+    PAYLOAD_CODEC_OLD_KEYS: '',
     BENCH_BUNDLE: ctx.orderBundle,
     BENCH_WORKER_OPTIONS: ctx.opts.workerOptions ? JSON.stringify(ctx.opts.workerOptions) : '',
     ...extra,

@@ -17,20 +17,23 @@ async function main(): Promise<void> {
   const address = process.env.TEMPORAL_ADDRESS!;
   const namespace = process.env.TEMPORAL_NAMESPACE || 'default';
   const connection = await Connection.connect({ address });
-  const temporal = new Client({ connection, namespace });
   const closers: (() => Promise<void> | void)[] = [() => connection.close()];
   let app: FastifyInstance;
   if (kind === 'orders') {
+    // Configured from the environment like api/server.ts (the bench sets every key).
     const { loadConfig } = await import('../../activities/infra/config');
+    const { dataConverterFor } = await import('../../activities/infra/codec');
     const { createPrisma } = await import('../../activities/infra/db');
     const { buildApp } = await import('../../api/app');
     const config = loadConfig();
+    const temporal = new Client({ connection, namespace, dataConverter: dataConverterFor(config.payloadCodecKeys) });
     const prisma = createPrisma(config.databaseUrl);
     closers.push(() => prisma.$disconnect());
     app = await buildApp({ config, prisma, temporal, logger: false });
   } else if (kind === 'bare') {
+    // Bare Temporal: the default data converter, no payload encryption.
     const { buildBareApp } = await import('../baseline/api');
-    app = buildBareApp({ temporal, taskQueue: process.env.TEMPORAL_TASK_QUEUE! });
+    app = buildBareApp({ temporal: new Client({ connection, namespace }), taskQueue: process.env.TEMPORAL_TASK_QUEUE! });
   } else {
     throw new Error(`BENCH_KIND must be orders or bare, not ${kind}`);
   }

@@ -60,14 +60,19 @@ async function main(): Promise<void> {
     const { createPrisma } = await import('../../activities/infra/db');
     const { createMailer } = await import('../../activities/infra/mailer');
     const { builtinCarrierAdapter } = await import('../../activities/carriers/builtin');
-    const prisma = createPrisma(process.env.DATABASE_URL!);
-    const mailer = createMailer(process.env.SMTP_URL!);
+    const { loadConfig } = await import('../../activities/infra/config');
+    const { dataConverterFor } = await import('../../activities/infra/codec');
+    // Configured from the environment like worker/main.ts (the bench sets every key).
+    const config = loadConfig();
+    const prisma = createPrisma(config.databaseUrl);
+    const mailer = createMailer(config.smtpUrl);
     closers.unshift(() => mailer.close(), () => prisma.$disconnect());
     worker = await createWorker({
       connection,
       namespace,
       taskQueue,
-      deps: { prisma, mailer, mailFrom: process.env.MAIL_FROM || 'Sales Orders <orders@example.com>', carriers: builtinCarrierAdapter },
+      deps: { prisma, mailer, mailFrom: config.mailFrom, carriers: builtinCarrierAdapter },
+      dataConverter: dataConverterFor(config.payloadCodecKeys),
       workflowBundlePath: bundle,
       activities: (real) => timed(real),
       options: { shutdownGraceTime: '2s', ...extra },

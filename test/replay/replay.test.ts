@@ -9,6 +9,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { dataConverterFor, parseCodecKey } from '../../activities/infra/codec';
+import { TEST_PAYLOAD_CODEC_KEY } from '../support/keys';
 
 const dir = join(__dirname, 'histories');
 const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
@@ -20,7 +22,12 @@ test('there are recorded histories to replay, one per path', () => {
 test.each(files)('%s replays against the current workflow code', async (file) => {
   const history = historyFromJSON(JSON.parse(readFileSync(join(dir, file), 'utf8')));
   await Worker.runReplayHistory(
-    { workflowBundle: { codePath: process.env.WORKFLOW_BUNDLE! }, replayName: file },
+    {
+      workflowBundle: { codePath: process.env.WORKFLOW_BUNDLE! },
+      replayName: file,
+      // The histories were recorded by test runs, whose payloads carry the test key.
+      dataConverter: dataConverterFor([parseCodecKey(TEST_PAYLOAD_CODEC_KEY)]),
+    },
     history,
     `replay-${file}`,
   );

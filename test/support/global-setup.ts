@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { setupDatabase } from '../../scripts/db-setup';
+import { TEST_PAYLOAD_CODEC_KEY } from './keys';
 
 const ROOT = resolve(__dirname, '../..');
 const TEST_DATA = join(ROOT, '.data/test');
@@ -53,6 +54,8 @@ export default async function globalSetup(): Promise<void> {
   process.env.TEMPORAL_ADDRESS = temporalAddress;
   process.env.DATABASE_URL = databaseUrl;
   process.env.WORKFLOW_BUNDLE = bundlePath;
+  // Fixed for tests so recorded histories replay (see keys.ts); never a production key.
+  process.env.PAYLOAD_CODEC_KEY ||= TEST_PAYLOAD_CODEC_KEY;
   log(`ready in ${((Date.now() - started) / 1000).toFixed(1)}s: TEMPORAL_ADDRESS=${temporalAddress} DATABASE_URL=${databaseUrl}`);
 }
 

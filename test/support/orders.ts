@@ -87,3 +87,14 @@ export async function recordHistory(stack: TestStack, orderNo: string, name: str
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, `${name}.json`), historyToJSON(history));
 }
+
+/** The failure an update was refused with (validator or handler), for assertions on its type and message. */
+export async function refusal(p: Promise<unknown>): Promise<{ type?: string; message: string }> {
+  try {
+    await p;
+  } catch (e) {
+    const cause = (e as { cause?: { type?: string; message?: string } }).cause;
+    return { type: cause?.type, message: cause?.message ?? (e as Error).message };
+  }
+  throw new Error('expected the update to be refused, but it was accepted');
+}

@@ -13,6 +13,7 @@ import { builtinCarrierAdapter } from '../../activities/carriers/builtin';
 import type { createActivities } from '../../activities';
 import { loadConfig, type Config } from '../../activities/infra/config';
 import { createMailer } from '../../activities/infra/mailer';
+import { dataConverterFor } from '../../activities/infra/codec';
 import { deepMerge, resolvePolicy, type PolicyOverrides } from '../../workflows/domain/policy';
 import { createWorker } from '../../worker/worker';
 import { closeTestPrisma, testPrisma } from './db';
@@ -55,7 +56,8 @@ export async function startTestStack(opts: {
   const mailer = createMailer(smtp.url);
   const nativeConnection = await NativeConnection.connect({ address: config.temporalAddress });
   const connection = await Connection.connect({ address: config.temporalAddress });
-  const client = new Client({ connection, namespace: config.temporalNamespace });
+  const dataConverter = dataConverterFor(config.payloadCodecKeys);
+  const client = new Client({ connection, namespace: config.temporalNamespace, dataConverter });
   const app = await buildApp({ config, prisma, temporal: client, logger: false });
 
   let worker: Worker | undefined;
@@ -66,6 +68,7 @@ export async function startTestStack(opts: {
       namespace: config.temporalNamespace,
       taskQueue,
       deps: { prisma, mailer, mailFrom: config.mailFrom, carriers: builtinCarrierAdapter },
+      dataConverter,
       workflowBundlePath: process.env.WORKFLOW_BUNDLE,
       activities,
       options: { shutdownGraceTime: '1s' },

@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { createFixture, type Fixture } from '../support/fixtures';
 import { startTestStack, type TestStack } from '../support/stack';
-import { api, orderHandle, placeOrder, recordHistory, waitForStage, waitForState, liveState } from '../support/orders';
+import { api, orderHandle, placeOrder, recordHistory, refusal, waitForStage, waitForState, liveState } from '../support/orders';
 import {
   cancelOrder,
   correctOrder,
@@ -66,7 +66,10 @@ test('joint review: a big order needs production, logistics and finance; all app
   const first = await h.executeUpdate(jointReview, { args: [{ department: 'production', decision: 'approve', actor: 'production' }] });
   expect(first.pending.sort()).toEqual(['finance', 'logistics']);
   expect((await liveState(stack, orderNo)).joint!.production.decision).toBe('approve');
-  await expect(h.executeUpdate(jointReview, { args: [{ department: 'production', decision: 'approve', actor: 'production' }] })).rejects.toThrow(/already decided/);
+  expect(await refusal(h.executeUpdate(jointReview, { args: [{ department: 'production', decision: 'approve', actor: 'production' }] }))).toMatchObject({
+    type: 'WrongStage',
+    message: expect.stringMatching(/already decided/),
+  });
   await h.executeUpdate(jointReview, { args: [{ department: 'logistics', decision: 'approve', actor: 'logistics' }] });
   const last = await h.executeUpdate(jointReview, { args: [{ department: 'finance', decision: 'approve', actor: 'finance' }] });
   expect(last.pending).toEqual([]);
@@ -131,7 +134,10 @@ test('change after confirmation: joint review, reservations and invoice follow; 
   await h.executeUpdate(fileChange, {
     args: [{ changeId, changes: { lines: [{ productId: f.inStockProductId, quantity: 5, unitPrice: '1200.00', taxRate: '0.13' }] }, reason: '客户追加数量', actor: 'sales' }],
   });
-  await expect(h.executeUpdate(reviewChange, { args: [{ changeId, department: 'finance', decision: 'approve', actor: 'sales' }] })).rejects.toThrow(/cannot decide/);
+  expect(await refusal(h.executeUpdate(reviewChange, { args: [{ changeId, department: 'finance', decision: 'approve', actor: 'sales' }] }))).toMatchObject({
+    type: 'Forbidden',
+    message: expect.stringMatching(/cannot decide/),
+  });
   // Logistics cannot dispatch while a change is under review.
   expect((await api(stack, 'POST', `/orders/${orderNo}/dispatch`, {}, 'logistics')).status).toBe(409);
   for (const department of ['production', 'logistics', 'finance'] as const)
@@ -144,9 +150,9 @@ test('change after confirmation: joint review, reservations and invoice follow; 
   await api(stack, 'POST', `/orders/${orderNo}/dispatch`, {}, 'logistics');
   const invoice = await waitForState(stack, orderNo, (s) => !!s.invoice);
   expect(invoice.invoice!.amount).toBe('6780.00');
-  await expect(
-    h.executeUpdate(fileChange, { args: [{ changeId: `chg-${randomUUID()}`, changes: { requestedDeliveryDate: '2030-01-01' }, reason: 'late', actor: 'sales' }] }),
-  ).rejects.toThrow(/not possible after dispatch/);
+  expect(
+    await refusal(h.executeUpdate(fileChange, { args: [{ changeId: `chg-${randomUUID()}`, changes: { requestedDeliveryDate: '2030-01-01' }, reason: 'late', actor: 'sales' }] })),
+  ).toMatchObject({ type: 'WrongStage', message: expect.stringMatching(/not possible after dispatch/) });
   const apiRefusal = await api(stack, 'POST', `/orders/${orderNo}/cancel`, { reason: 'too late' }, 'sales');
   expect(apiRefusal.status).toBe(409);
   await recordHistory(stack, orderNo, 'change-after-confirmation');

@@ -266,8 +266,18 @@ export function registerHandlers(run: OrderRun): void {
         reviewers: Object.fromEntries(reviewers.map((d) => [d, { escalation: 'none' }])),
         status: 'under_review',
       };
+      await act.fileChangeRequest({
+        changeId: change.changeId,
+        orderId,
+        orderNo,
+        changes: args.changes,
+        reason: args.reason,
+        wrongData: args.wrongData ?? false,
+        requestedBy: args.actor,
+        reviewers,
+        at: change.requestedAt,
+      });
       state.changes.push(change);
-      await act.updateChangeRequest({ changeId: change.changeId, orderNo, status: 'under_review', note: `reviewers: ${reviewers.join(', ')}` });
       return { orderNo, changeId: change.changeId, status: change.status, pending: reviewers };
     },
     {

@@ -3,7 +3,7 @@ ALTER TABLE "orders" ADD COLUMN     "correction_count" INTEGER NOT NULL DEFAULT 
 
 -- AlterTable
 ALTER TABLE "stage_transitions" ADD COLUMN     "deadline" TIMESTAMP(3),
-ADD COLUMN     "held_ms" INTEGER NOT NULL DEFAULT 0;
+ADD COLUMN     "held_ms" BIGINT NOT NULL DEFAULT 0;
 
 -- CreateTable
 CREATE TABLE "api_tokens" (
@@ -50,7 +50,7 @@ CREATE TABLE "order_holds" (
     "release_reason" TEXT,
     "released_by" TEXT,
     "released_at" TIMESTAMP(3),
-    "held_ms" INTEGER,
+    "held_ms" BIGINT,
 
     CONSTRAINT "order_holds_pkey" PRIMARY KEY ("id")
 );
