@@ -43,6 +43,8 @@ export interface BenchResult {
   scale?: ScaleResult;
   read?: ReadResult;
   targets: Target[];
+  /** Wall time of the set-up and of each phase, s. */
+  seconds: Record<string, number>;
   errors: string[];
   resultFile?: string;
 }
@@ -84,8 +86,10 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     },
     temporal: { address: '', started: false },
     targets: [],
+    seconds: {},
     errors,
   };
+  const t0 = Date.now();
   try {
     log(`run ${runId} (${result.mode}): ${result.machine.cpus} CPUs, phases ${opts.only.join(', ')}`);
     // Temporal, the database and the bundles are independent: prepare them side by side.
@@ -101,6 +105,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
       })(),
     ]);
     cleanups.unshift(() => server.stop());
+    result.seconds.setup = r2((Date.now() - t0) / 1000);
     result.temporal = { address: server.address, started: server.started };
     const connection = await Connection.connect({ address: server.address });
     cleanups.unshift(() => connection.close());
@@ -133,12 +138,15 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     const phase = async <T>(name: Phase, fn: () => Promise<T>): Promise<T | undefined> => {
       if (!opts.only.includes(name)) return undefined;
       log(`--- ${name} ---`);
+      const started = Date.now();
       try {
         return await fn();
       } catch (err) {
         errors.push(`${name}: ${errorText(err)}`);
         log(`${name} failed: ${errorText(err)}`);
         return undefined;
+      } finally {
+        result.seconds[name] = r2((Date.now() - started) / 1000);
       }
     };
     result.pipeline = await phase('pipeline', () => runHappyPath(ctx, 'pipeline'));
@@ -167,6 +175,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
   }
 
   result.machine.loadAvgAtEnd = loadavg().map((x) => r2(x));
+  result.seconds.total = r2((Date.now() - t0) / 1000);
   result.targets = targets(result);
   result.finishedAt = new Date().toISOString();
   if (opts.resultsDir) {
@@ -187,7 +196,7 @@ function targets(r: BenchResult): Target[] {
   add('pipeline throughput / baseline throughput', '>= 0.8', r.ratio?.throughput, (v) => v >= 0.8);
   add('approval round trip p99 / bare update p99', '<= 1.5', r.ratio?.approvalP99, (v) => v <= 1.5);
   add('worker RSS with all scale orders waiting (MiB)', '< 1024', r.scale?.workerRssMiB.max, (v) => v < 1024);
-  add('deadline timer lateness p99 (ms)', '< 1000', r.scale?.latenessMs.p99, (v) => v < 1000);
+  add('timer lateness p99, all orders waiting (ms)', '< 1000', r.scale?.latenessWhileAllWaitingMs.n ? r.scale.latenessWhileAllWaitingMs.p99 : r.scale?.latenessMs.p99, (v) => v < 1000);
   add('worst GET /orders p99 (ms)', '< 20', r.read?.worstP99Ms, (v) => v < 20);
   return t;
 }

@@ -57,7 +57,8 @@ export function formatReport(r: BenchResult): string {
       ['all waiting after (s) / settled rate (orders/s)', `${f(s.settledS)} / ${f(s.settledRate)}`],
       ['worker RSS MiB: all waiting / max / after timers', `${f(s.workerRssMiB.settled)} / ${f(s.workerRssMiB.max)} / ${f(s.workerRssMiB.afterTimers)}`],
       ['reminders fired', `${s.remindersFired} / ${s.created}`],
-      ['timer lateness p50 / p99 / max (ms)', `${pp(s.latenessMs)} / ${f(s.latenessMs.max, 0)}`],
+      ['timer lateness, all: p50 / p99 / max (ms)', `${pp(s.latenessMs)} / ${f(s.latenessMs.max, 0)}`],
+      [`  due after all ${s.created} were waiting (${s.latenessWhileAllWaitingMs.n})`, `${pp(s.latenessWhileAllWaitingMs)} / ${f(s.latenessWhileAllWaitingMs.max, 0)}`],
       ['first deadlines passed during intake', s.timersOverlappedIntake ? 'yes' : 'no'],
     ]));
   }
@@ -84,6 +85,7 @@ export function formatReport(r: BenchResult): string {
     out.push('Errors:');
     for (const e of errs.slice(0, 20)) out.push(`  ${e}`);
   }
-  if (r.resultFile) out.push(`\nResult: ${r.resultFile}`);
+  out.push(`\nWall time (s): ${Object.entries(r.seconds).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  if (r.resultFile) out.push(`Result: ${r.resultFile}`);
   return out.join('\n');
 }

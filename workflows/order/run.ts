@@ -5,6 +5,7 @@
  * Everything here runs inside the workflow sandbox (deterministic, no I/O).
  */
 import {
+  ActivityFailure,
   ApplicationFailure,
   allHandlersFinished,
   condition,
@@ -401,14 +402,21 @@ export class OrderRun {
       const no = refused();
       const late = results.filter((r) => !r.ok).map((r) => r.d);
       if (no || late.length) {
-        change.status = 'rejected';
         const why = no ? `${no} rejected: ${change.reviewers[no]!.comment ?? ''}` : `not decided in time by ${late.join(', ')}`;
-        await this.busyDo(() => act.updateChangeRequest({ changeId: change.changeId, orderNo: this.orderNo, status: 'rejected', note: why }));
+        await this.busyDo(() => this.refuseChange(change, why));
         return;
       }
       change.status = 'approved';
     }
-    await this.busyDo(() => this.applyChange(change));
+    await this.busyDo(async () => {
+      try {
+        await this.applyChange(change);
+      } catch (err) {
+        // A change the data no longer allows (e.g. a product was withdrawn meanwhile) is refused, not retried forever.
+        if (!(err instanceof ActivityFailure) || !(err.cause instanceof ApplicationFailure) || !err.cause.nonRetryable) throw err;
+        await this.refuseChange(change, err.cause.message);
+      }
+    });
   }
 
   private async busyDo<T>(fn: () => Promise<T>): Promise<T> {
@@ -420,29 +428,22 @@ export class OrderRun {
     }
   }
 
+  private async refuseChange(change: ChangeState, why: string): Promise<void> {
+    await act.updateChangeRequest({ changeId: change.changeId, orderNo: this.orderNo, status: 'rejected', note: why });
+    change.status = 'rejected';
+  }
+
   /** An approved change: the order and its plan follow (credit, stock, production, carrier, invoice, customer). */
   private async applyChange(change: ChangeState): Promise<void> {
-    if (TERMINAL(this.state.stage) || this.dispatchedAt) {
-      change.status = 'rejected';
-      await act.updateChangeRequest({ changeId: change.changeId, orderNo: this.orderNo, status: 'rejected', note: 'the order moved on before the change could be applied' });
-      return;
-    }
+    if (TERMINAL(this.state.stage) || this.dispatchedAt) return this.refuseChange(change, 'the order moved on before the change could be applied');
     const credit = await act.financeCheck({
       orderId: this.orderId,
       minMargin: this.policy.minMargin,
       priceDeviation: this.policy.priceDeviation,
       changes: change.changes,
     });
-    if (!credit.credit.ok) {
-      change.status = 'rejected';
-      await act.updateChangeRequest({
-        changeId: change.changeId,
-        orderNo: this.orderNo,
-        status: 'rejected',
-        note: `credit check failed: exposure ${credit.credit.exposure}, available ${credit.credit.available}`,
-      });
-      return;
-    }
+    if (!credit.credit.ok)
+      return this.refuseChange(change, `credit check failed: exposure ${credit.credit.exposure}, available ${credit.credit.available}`);
     const applied = await act.applyOrderChanges({ orderId: this.orderId, orderNo: this.orderNo, key: `change:${change.changeId}`, kind: 'change', changes: change.changes, actor: change.requestedBy });
     this.adopt(applied);
     const confirmed = !['sales_review', 'correction', 'finance_review', 'joint_review'].includes(this.state.stage);
@@ -465,8 +466,8 @@ export class OrderRun {
         this.replanRequested = true;
     }
     await this.assessRisks();
-    change.status = 'applied';
     await act.updateChangeRequest({ changeId: change.changeId, orderNo: this.orderNo, status: 'applied', note: 'applied' });
+    change.status = 'applied'; // after the write: the reviewer's answer then matches the database
     await mail.sendCustomerEmail({
       key: `changed:${change.changeId}`,
       orderId: this.orderId,
