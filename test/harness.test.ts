@@ -17,7 +17,7 @@ afterAll(async () => {
 describe('test harness', () => {
   it('exports the servers to the test processes', () => {
     expect(process.env.TEMPORAL_ADDRESS).toMatch(/^[^:]+:\d+$/);
-    expect(new URL(process.env.DATABASE_URL!).pathname).toBe('/salesorder_test');
+    expect(new URL(process.env.DATABASE_URL!).pathname).toMatch(/^\/salesorder_test/);
     expect(existsSync(process.env.WORKFLOW_BUNDLE!)).toBe(true);
   });
 
@@ -36,7 +36,8 @@ describe('test harness', () => {
 
   it('has the migrated and seeded test database', async () => {
     const prisma = testPrisma();
-    const carriers = await prisma.carrier.findMany({ include: { rates: true }, orderBy: { code: 'asc' } });
+    // Other test files add carriers of their own; the seeded three must be there.
+    const carriers = await prisma.carrier.findMany({ where: { code: { in: ['JDL', 'SF', 'ZTO'] } }, include: { rates: true }, orderBy: { code: 'asc' } });
     expect(carriers.map((c) => c.code)).toEqual(['JDL', 'SF', 'ZTO']);
     expect(carriers.find((c) => c.code === 'SF')?.name).toBe('顺丰速运');
     for (const c of carriers) expect(c.rates.map((r) => r.region).sort()).toEqual([...c.serviceAreas].sort());

@@ -476,7 +476,7 @@ describe('recordHold', () => {
     await env.acts.recordHold(release);
     await env.acts.recordHold({ ...release, at: '2099-05-01T11:00:00.000Z' }); // a late retry changes nothing
     const row = await env.prisma.orderHold.findUniqueOrThrow({ where: { key } });
-    expect(row).toMatchObject({ stage: 'finance_review', reason: '信用审查', heldBy: 'finance_manager', releaseReason: '已收款', releasedBy: 'finance_manager', heldMs: 7_200_000 });
+    expect(row).toMatchObject({ stage: 'finance_review', reason: '信用审查', heldBy: 'finance_manager', releaseReason: '已收款', releasedBy: 'finance_manager', heldMs: 7_200_000n });
     expect(row.releasedAt?.toISOString()).toBe('2099-05-01T10:00:00.000Z');
     expect((await env.prisma.order.findUniqueOrThrow({ where: { id: o.id } })).onHold).toBe(false);
     expect(await auditCount(env.prisma, `${key}:hold`)).toBe(1);

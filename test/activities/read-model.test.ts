@@ -35,7 +35,7 @@ describe('recordTransition', () => {
     await env.acts.recordTransition(t1); // retry
     const rows = await env.prisma.stageTransition.findMany({ where: { orderId: o.id } });
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ seq: 1, fromStage: 'sales_review', toStage: 'finance_review', reason: 'approved', actor: 'sales', heldMs: 1500 });
+    expect(rows[0]).toMatchObject({ seq: 1, fromStage: 'sales_review', toStage: 'finance_review', reason: 'approved', actor: 'sales', heldMs: 1500n });
     expect(rows[0].deadline?.toISOString()).toBe(t1.deadline);
     expect(await auditCount(env.prisma, `transition:${o.id}:1`)).toBe(1);
     let order = await env.prisma.order.findUniqueOrThrow({ where: { id: o.id } });

@@ -97,7 +97,7 @@ describe('POST /orders/:orderNo/reviews/joint', () => {
 
     const first = await call('POST', url, { department: 'production', decision: 'approve', comment: '产能可满足' }, 'production');
     expect(first).toMatchObject({ status: 200, body: { orderNo, stage: 'joint_review' } });
-    expect(first.body.pending.sort()).toEqual(['finance', 'logistics']);
+    expect([...first.body.pending].sort()).toEqual(['finance', 'logistics']);
     expect((await call('POST', url, { department: 'production', decision: 'approve' }, 'production')).status).toBe(409);
 
     await call('POST', url, { department: 'logistics', decision: 'approve' }, 'logistics');
@@ -143,7 +143,7 @@ describe('change requests', () => {
     const res = await call('POST', url, body(), 'sales', { 'idempotency-key': key });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ orderNo, changeId, status: 'under_review' });
-    expect(res.body.pending.sort()).toEqual(['finance', 'sales']);
+    expect([...res.body.pending].sort()).toEqual(['finance', 'sales']);
     expect(res.headers['idempotent-replay']).toBeUndefined();
 
     const replay = await call('POST', url, body(), 'sales', { 'idempotency-key': key });

@@ -60,7 +60,10 @@ describe('policyProblems', () => {
     ]);
   });
   it('reports payment term problems', () => {
-    expect(problemsOf((p) => (p.paymentTerms = {}))).toEqual(['paymentTerms: at least one payment term is required']);
+    expect(problemsOf((p) => (p.paymentTerms = {}))).toEqual([
+      'paymentTerms: at least one payment term is required',
+      'standardPaymentTerms: must list payment term codes defined in paymentTerms',
+    ]);
     expect(
       problemsOf((p) => {
         p.paymentTerms = { net30: { creditPeriod: '30', prepayment: 'no' as unknown as boolean } };
