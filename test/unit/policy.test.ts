@@ -72,6 +72,7 @@ describe('policyProblems', () => {
       'paymentTerms.net30: codes are UPPER_SNAKE_CASE',
       'paymentTerms.net30.creditPeriod: "30" is not a duration like 90s, 15m, 24h, 3d',
       'paymentTerms.net30.prepayment: must be true or false',
+      'standardPaymentTerms: must list payment term codes defined in paymentTerms',
     ]);
   });
   it('reports dunning problems', () => {
