@@ -4,7 +4,7 @@
  *   npm run bench -- [--orders N] [--concurrency C] [--warmup W] [--smoke]
  *                    [--only pipeline,baseline,scale,read]
  *                    [--scale-orders N] [--scale-deadline 2m] [--scale-concurrency C]
- *                    [--read-rows N] [--read-requests N] [--worker-options JSON]
+ *                    [--read-rows N] [--read-requests N] [--worker-options JSON] [--profile]
  *
  * Temporal: reuses the server at TEMPORAL_ADDRESS when it answers, else starts
  * a dev server (.tools/bin/temporal, fresh SQLite file with WAL pragmas) on

@@ -91,7 +91,10 @@ start() {
     --db-filename "$DATA_DIR/temporal.db"
     --ip 127.0.0.1 --port "$PORT" --ui-port "$UI_PORT"
     --sqlite-pragma journal_mode=WAL --sqlite-pragma synchronous=OFF
-    --log-level warn)
+    --log-level warn
+    # Payloads are encrypted (activities/infra/codec.ts); the Web UI decodes them
+    # through the API's codec endpoint, for users who signed in there.
+    --ui-codec-endpoint "${TEMPORAL_UI_CODEC_ENDPOINT:-http://${HOST:-127.0.0.1}:${PORT:-3000}/codec}")
   local sa
   for sa in "${SEARCH_ATTRIBUTES[@]}"; do args+=(--search-attribute "$sa"); done
   log "starting the dev server (state in .data/temporal.db, log in .data/temporal.log)"

@@ -10,6 +10,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { TASK_QUEUE } from '../../workflows/order/contract';
 import { DEFAULT_POLICY, resolvePolicy, type Policy } from '../../workflows/domain/policy';
+import { isDuration, parseDuration } from '../../workflows/domain/duration';
 import { keyId, parseCodecKey } from './codec';
 
 export interface Config {
@@ -36,6 +37,9 @@ export interface Config {
   policy: Policy;
   /** Payload encryption keys: the first encrypts, all decrypt (rotation). */
   payloadCodecKeys: Buffer[];
+  /** API rate limit: requests per caller (token, else IP address) per window. */
+  rateLimitMax: number;
+  rateLimitWindowMs: number;
 }
 
 /** Every key with its default; `.env.example` mirrors this table. */
@@ -55,6 +59,10 @@ export const CONFIG_DEFAULTS = {
   PAYLOAD_CODEC_KEY: '',
   /** Earlier keys, comma-separated, kept so old histories still decode after a rotation. */
   PAYLOAD_CODEC_OLD_KEYS: '',
+  /** API requests one caller (bearer token, else IP address) may make per RATE_LIMIT_WINDOW. */
+  RATE_LIMIT_MAX: '600',
+  /** A duration: 90s, 1m, 1h. */
+  RATE_LIMIT_WINDOW: '1m',
 } as const;
 
 export type ConfigKey = keyof typeof CONFIG_DEFAULTS;
@@ -169,6 +177,15 @@ export function loadConfig(env: Env = process.env): Config {
     }
   }
 
+  const rateLimitText = get('RATE_LIMIT_MAX');
+  const rateLimitMax = /^\d+$/.test(rateLimitText) ? Number(rateLimitText) : NaN;
+  if (!Number.isSafeInteger(rateLimitMax) || rateLimitMax < 1)
+    problems.push(`RATE_LIMIT_MAX: "${rateLimitText}" is not valid; expected a whole number of requests >= 1, e.g. 600`);
+  const rateLimitWindowText = get('RATE_LIMIT_WINDOW');
+  const rateLimitWindowMs = isDuration(rateLimitWindowText) ? parseDuration(rateLimitWindowText) : NaN;
+  if (!(rateLimitWindowMs >= 1000))
+    problems.push(`RATE_LIMIT_WINDOW: "${rateLimitWindowText}" is not valid; expected a duration of at least 1s, e.g. 1m or 90s`);
+
   if (problems.length) throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);
 
   return {
@@ -185,6 +202,8 @@ export function loadConfig(env: Env = process.env): Config {
     policyFile,
     policy,
     payloadCodecKeys,
+    rateLimitMax,
+    rateLimitWindowMs,
   };
 }
 
@@ -208,6 +227,8 @@ export function describeConfig(c: Config): Record<string, string | number> {
     PORT: c.port,
     MAIL_CATCHER_HTTP_PORT: c.mailCatcherHttpPort,
     POLICY_FILE: c.policyFile ?? '(built-in defaults)',
+    RATE_LIMIT_MAX: c.rateLimitMax,
+    RATE_LIMIT_WINDOW: `${c.rateLimitWindowMs / 1000}s`,
     PAYLOAD_CODEC_KEY: `set (key id ${keyId(c.payloadCodecKeys[0])}${c.payloadCodecKeys.length > 1 ? `, +${c.payloadCodecKeys.length - 1} old` : ''})`,
   };
 }

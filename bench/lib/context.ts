@@ -28,6 +28,8 @@ export interface BenchOptions {
   orderBundle?: string;
   /** Where results go (null: not written). */
   resultsDir: string | null;
+  /** CPU-profile the worker and API processes of the pipeline and baseline (summaries in the result). */
+  profile?: boolean;
   /** Extra WorkerOptions for both workers, e.g. { maxCachedWorkflows: 1000 }. */
   workerOptions?: Record<string, unknown>;
   log: Log;

@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { PHASES, type BenchOptions, type Phase } from './context';
 import { defaultLog } from './util';
 
-export const USAGE = 'usage: npm run bench -- [--orders N] [--concurrency C] [--warmup W] [--smoke] [--only pipeline,baseline,scale,read] [--scale-orders N] [--scale-deadline 2m] [--scale-concurrency C] [--read-rows N] [--read-requests N] [--worker-options JSON]';
+export const USAGE = 'usage: npm run bench -- [--orders N] [--concurrency C] [--warmup W] [--smoke] [--only pipeline,baseline,scale,read] [--scale-orders N] [--scale-deadline 2m] [--scale-concurrency C] [--read-rows N] [--read-requests N] [--worker-options JSON] [--profile]';
 
 export function benchDatabaseUrl(base: string | undefined, name: string): string {
   const u = new URL(base || 'postgresql://postgres@127.0.0.1:5432/salesorder');
@@ -20,7 +20,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     const a = argv[i];
     if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}\n${USAGE}`);
     const [k, inline] = a.slice(2).split(/=(.*)/s, 2);
-    if (k === 'smoke' || k === 'help') flags.add(k);
+    if (k === 'smoke' || k === 'help' || k === 'profile') flags.add(k);
     else if (inline !== undefined) args.set(k, inline);
     else if (i + 1 < argv.length) args.set(k, argv[++i]);
     else throw new Error(`--${k} needs a value\n${USAGE}`);
@@ -56,6 +56,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     temporalAddress: env.TEMPORAL_ADDRESS || undefined,
     databaseUrl: benchDatabaseUrl(env.DATABASE_URL, 'salesorder_bench'),
     resultsDir: resolve(__dirname, '../results'),
+    profile: flags.has('profile'),
     workerOptions: args.has('worker-options') ? JSON.parse(args.get('worker-options')!) : undefined,
     log: defaultLog,
   };

@@ -54,10 +54,19 @@ export interface Child {
 }
 
 /** Forks `bench/proc/<file>` with the tsx loader and waits for its 'ready' message. */
-export async function startChild(name: string, file: string, env: Record<string, string>, log: Log, readyTimeoutMs = 120_000): Promise<Child> {
+export async function startChild(
+  name: string,
+  file: string,
+  env: Record<string, string>,
+  log: Log,
+  opts: { readyTimeoutMs?: number; profileDir?: string } = {},
+): Promise<Child> {
+  const readyTimeoutMs = opts.readyTimeoutMs ?? 120_000;
+  // --cpu-prof: V8 writes a profile per thread when the process exits normally (stop(), not a kill).
+  const profile = opts.profileDir ? ['--cpu-prof', '--cpu-prof-dir', opts.profileDir] : [];
   const child: ChildProcess = fork(resolve(ROOT, 'bench/proc', file), [], {
     cwd: ROOT,
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--import', 'tsx', ...profile],
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

@@ -46,6 +46,15 @@ export function formatReport(r: BenchResult): string {
       out.push(table([['activity', 'count', 'p50 / p99', 'total s'], ...acts.map(([name, s]) => [name, String(s.n), pp(s, 1), f(s.totalMs / 1000, 1)])]));
     }
   }
+  for (const [name, ph] of [['pipeline', p], ['baseline', b]] as const) {
+    for (const [proc, list] of Object.entries(ph?.profiles ?? {})) {
+      for (const prof of list.filter((x) => x.busyMs > 0.05 * (list[0]?.busyMs ?? 0))) {
+        out.push('');
+        out.push(`CPU profile, ${name} ${proc} thread ${prof.thread}: busy ${f(prof.busyMs / 1000)} s of ${f(prof.sampledMs / 1000)} s; self time by module`);
+        out.push(prof.byModule.map((x) => `  ${x.module.padEnd(48)} ${f(x.ms / 1000).padStart(7)} s ${f(x.share * 100).padStart(5)} %`).join('\n'));
+      }
+    }
+  }
   if (r.scale) {
     const s = r.scale;
     out.push('');

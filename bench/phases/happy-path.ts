@@ -3,7 +3,9 @@
  * concurrency C (bench/lib/drive.ts), each system with its own worker and API
  * processes on its own task queue, on the same Temporal server in the same run.
  */
+import { join } from 'node:path';
 import { bareWorkflowId } from '../baseline/api';
+import { summarizeProfiles, type ProfileSummary } from '../lib/cpuprofile';
 import { orderWorkflowId } from '../../workflows/order/contract';
 import { orderEnv, type Ctx } from '../lib/context';
 import { driveOrders, historyProfile, type DriveResult } from '../lib/drive';
@@ -28,6 +30,8 @@ export interface HappyPathResult extends DriveResult {
   /** PostgreSQL work per order (pg_stat_database deltas of the bench database). */
   db?: { xactsPerOrder: number; rowsInsertedPerOrder: number; rowsUpdatedPerOrder: number };
   emailsPerOrder?: number;
+  /** With --profile: CPU profile summaries of the worker and API processes (per thread). */
+  profiles?: { worker: ProfileSummary[]; api: ProfileSummary[] };
 }
 
 export async function runHappyPath(ctx: Ctx, system: 'pipeline' | 'baseline'): Promise<HappyPathResult> {
@@ -39,7 +43,11 @@ export async function runHappyPath(ctx: Ctx, system: 'pipeline' | 'baseline'): P
       system === 'pipeline'
         ? orderEnv(ctx, taskQueue)
         : { BENCH_KIND: 'bare', TEMPORAL_ADDRESS: ctx.temporalAddress, TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: taskQueue, BENCH_BUNDLE: ctx.bareBundle, BENCH_WORKER_OPTIONS: opts.workerOptions ? JSON.stringify(opts.workerOptions) : '' };
-    const [worker, api] = await Promise.all([startChild(`${system} worker`, 'worker.ts', env, log), startChild(`${system} api`, 'api.ts', env, log)]);
+    const profileDir = (kind: string) => (opts.profile ? join(ctx.tmpDir, 'profiles', `${system}-${kind}`) : undefined);
+    const [worker, api] = await Promise.all([
+      startChild(`${system} worker`, 'worker.ts', env, log, { profileDir: profileDir('worker') }),
+      startChild(`${system} api`, 'api.ts', env, log, { profileDir: profileDir('api') }),
+    ]);
     children.push(worker, api);
     const http = new HttpClient(String(api.ready.url), opts.concurrency * 2 + 8);
 
@@ -85,9 +93,13 @@ export async function runHappyPath(ctx: Ctx, system: 'pipeline' | 'baseline'): P
         rowsUpdatedPerOrder: Math.round(((db1.updated - db0.updated) / all) * 10) / 10,
       };
     }
+    const profiles = opts.profile
+      ? { worker: summarizeProfiles(profileDir('worker')!), api: summarizeProfiles(profileDir('api')!) }
+      : undefined;
     return {
       system,
       taskQueue,
+      profiles,
       ...result,
       history,
       activityStats: wStats.activities,
