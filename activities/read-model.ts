@@ -125,7 +125,9 @@ export async function recordReview(deps: ActivityDeps, a: RecordReviewInput): Pr
   }, TX);
 }
 
-export type AlertLevel = 'reminded' | 'escalated' | 'timed_out';
+/** Steps of a stage clock (they also set the order's escalation flag), and other early-warning events. */
+export type AlertLevel = 'warned' | 'reminded' | 'escalated' | 'timed_out' | 'overdue_payment';
+const CLOCK_LEVELS: readonly AlertLevel[] = ['warned', 'reminded', 'escalated', 'timed_out'];
 
 export interface RaiseStageAlertInput {
   orderId: string;
@@ -138,6 +140,8 @@ export interface RaiseStageAlertInput {
 }
 
 const STAFF_KIND: Record<AlertLevel, StaffMessageKind> = {
+  warned: 'warning',
+  overdue_payment: 'alert',
   reminded: 'reminder',
   escalated: 'escalation',
   timed_out: 'timeout',
@@ -158,7 +162,7 @@ export async function raiseStageAlert(deps: ActivityDeps, a: RaiseStageAlertInpu
       skipDuplicates: true,
     });
     if (inserted.count === 0) return;
-    await tx.order.updateMany({ where: { id: a.orderId, stage: a.stage }, data: { escalation: a.level } });
+    if (CLOCK_LEVELS.includes(a.level)) await tx.order.updateMany({ where: { id: a.orderId, stage: a.stage }, data: { escalation: a.level } });
     await writeAudit(tx, {
       key: `alert:${a.key}`,
       actor: 'system',

@@ -334,9 +334,10 @@ export function render(template: TemplateName, lang: Lang, data: TemplateData): 
 // Staff notifications (English, internal)
 // ---------------------------------------------------------------------------
 
-export type StaffMessageKind = 'reminder' | 'escalation' | 'timeout' | 'alert';
+export type StaffMessageKind = 'warning' | 'reminder' | 'escalation' | 'timeout' | 'alert';
 
 const STAFF_SUBJECT: Record<StaffMessageKind, (orderNo: string, stage: string) => string> = {
+  warning: (o, s) => `[Early warning] Order ${o}: the ${s} time limit is near`,
   reminder: (o, s) => `[Reminder] Order ${o} is waiting for you in ${s}`,
   escalation: (o, s) => `[Escalation] Order ${o} is overdue in ${s}`,
   timeout: (o, s) => `[Timeout] Order ${o} ran out of time in ${s}`,
@@ -344,6 +345,7 @@ const STAFF_SUBJECT: Record<StaffMessageKind, (orderNo: string, stage: string) =
 };
 
 const STAFF_LEAD: Record<StaffMessageKind, string> = {
+  warning: 'The time limit of this order\'s current stage is about to pass; please act before it does.',
   reminder: 'This order has reached the time limit of its current stage and needs your action.',
   escalation: 'This order is still waiting after a reminder; it is escalated to you as the responsible manager.',
   timeout: 'The stage time limit, reminder and escalation have all run out; the timeout action has been taken.',

@@ -172,13 +172,17 @@ test('out of stock: the shortfall goes to production, rework on failed QC, then 
   await recordHistory(stack, orderNo, 'production-rework');
 });
 
-test('a stage that runs out of time reminds, escalates, then takes its timeout action', async () => {
+test('a stage that runs out of time warns, reminds, escalates, then takes its timeout action', async () => {
   const quick = await startTestStack({
-    policy: { stages: { sales_review: { limit: '2s', escalateAfter: '2s', actionAfter: '2s', timeoutAction: 'reject' } } },
+    policy: {
+      earlyWarning: '1s',
+      stages: { sales_review: { limit: '3s', escalateAfter: '2s', actionAfter: '2s', timeoutAction: 'reject' } },
+    },
   });
   try {
     const f = await createFixture(quick.prisma);
     const orderNo = await placeOrder(quick, f);
+    await waitForState(quick, orderNo, (s) => s.escalation === 'warned', 20_000);
     const reminded = await waitForState(quick, orderNo, (s) => s.escalation === 'reminded', 20_000);
     expect(reminded.stage).toBe('sales_review');
     await waitForState(quick, orderNo, (s) => s.escalation === 'escalated', 20_000);
@@ -187,6 +191,7 @@ test('a stage that runs out of time reminds, escalates, then takes its timeout a
 
     const order = await quick.prisma.order.findUniqueOrThrow({ where: { orderNo }, include: { alerts: { orderBy: { createdAt: 'asc' } } } });
     expect(order.alerts.map((a) => [a.kind, a.role])).toEqual([
+      ['warned', 'sales'],
       ['reminded', 'sales'],
       ['escalated', 'sales_manager'],
       ['timed_out', 'sales_manager'],

@@ -246,6 +246,9 @@ test('dunning ladder: reminders once each, the final notice puts the customer on
 
     const invoice = await quick.prisma.invoice.findFirstOrThrow({ where: { order: { orderNo } }, include: { reminders: true } });
     expect(invoice.reminders.map((r) => r.level).sort()).toEqual(['final', 'friendly', 'overdue_1']);
+    // Early warning to finance: one overdue-payment alert, however many notices follow.
+    const overdue = await quick.prisma.alert.findMany({ where: { order: { orderNo }, kind: 'overdue_payment' } });
+    expect(overdue.map((a) => a.role)).toEqual(['finance']);
     const customer = await quick.prisma.customer.findUniqueOrThrow({ where: { id: f.customerId } });
     expect(customer.creditHold).toBe(true);
     const toCustomer = quick.smtp.messages.filter((m) => m.to.includes(f.customerEmail) && m.subject.includes(orderNo));

@@ -75,6 +75,11 @@ export interface Policy {
   /** Added to a shipment's ETA before it counts as late. */
   deliveryGrace: string;
   progressUpdateInterval: string;
+  /**
+   * Early warning: how long before a stage's limit the assignee is warned that
+   * it is about to pass (no warning when the whole limit is shorter).
+   */
+  earlyWarning: string;
   /** Orders above this total (in the order's currency) need joint review. */
   jointReviewThreshold: string;
   /** Minimum gross margin on list cost, as a fraction ("0.15" = 15 %). */
@@ -134,6 +139,7 @@ export const DEFAULT_POLICY: Policy = {
   productionGrace: '2d',
   deliveryGrace: '1d',
   progressUpdateInterval: '7d',
+  earlyWarning: '4h',
   jointReviewThreshold: '500000',
   minMargin: '0.15',
   priceDeviation: '0.2',
@@ -196,6 +202,7 @@ export function policyProblems(p: Policy): string[] {
   dur('productionGrace', p.productionGrace);
   dur('deliveryGrace', p.deliveryGrace);
   dur('progressUpdateInterval', p.progressUpdateInterval);
+  dur('earlyWarning', p.earlyWarning);
   for (const key of ['jointReviewThreshold', 'minMargin', 'priceDeviation'] as const)
     if (typeof p[key] !== 'string' || !/^\d+(\.\d+)?$/.test(p[key])) problems.push(`${key}: must be a non-negative decimal string`);
   if (!Number.isInteger(p.shipLeadDays) || p.shipLeadDays < 0) problems.push('shipLeadDays: must be a whole number of days');

@@ -146,7 +146,7 @@ export interface JointDecisionState {
   actor?: string;
   comment?: string;
   at?: string;
-  escalation: 'none' | 'reminded' | 'escalated' | 'timed_out';
+  escalation: 'none' | 'warned' | 'reminded' | 'escalated' | 'timed_out';
 }
 
 export interface ChangeState {
@@ -179,7 +179,7 @@ export interface OrderState {
   alerts: string[];
   progressUpdatesSent: number;
   /** Escalation step reached in the current stage: none, reminded the assignee, alerted the manager. */
-  escalation: 'none' | 'reminded' | 'escalated' | 'timed_out';
+  escalation: 'none' | 'warned' | 'reminded' | 'escalated' | 'timed_out';
   stageDeadline?: string;
   decisions: DecisionRecord[];
   shortfallLines: string[];

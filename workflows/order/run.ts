@@ -134,6 +134,10 @@ export class OrderRun {
     return { state: this.state, seq: this.seq, facts };
   }
 
+  warningMs(): number {
+    return parseDuration(this.policy.earlyWarning);
+  }
+
   term(): PaymentTermPolicy {
     return this.policy.paymentTerms[this.state.paymentTerms];
   }
@@ -195,7 +199,9 @@ export class OrderRun {
   private async raise(stage: string, step: ClockStep, assignee: Role, part?: string): Promise<void> {
     const who = part ? `${part} (${assignee})` : assignee;
     const message =
-      step.level === 'reminded'
+      step.level === 'warned'
+        ? `Early warning: the ${stage} time limit passes in ${this.policy.earlyWarning}; the order is waiting for ${who}.`
+        : step.level === 'reminded'
         ? `The ${stage} time limit has passed; the order is waiting for ${who}.`
         : step.level === 'escalated'
           ? `Escalated: ${stage} is overdue and still waiting for ${who}.`
@@ -221,7 +227,7 @@ export class OrderRun {
     const p = this.policy.stages[stage];
     const finished = await waitWithClock({
       stage,
-      steps: clockSteps(p, limitMs),
+      steps: clockSteps(p, { limitMs, warningMs: this.warningMs() }),
       startedAt: Date.parse(this.state.stageEnteredAt),
       heldMs: () => this.state.heldMs,
       raised: () => this.state.escalation,
@@ -292,7 +298,7 @@ export class OrderRun {
       JOINT_DEPARTMENTS.map((d) =>
         waitWithClock({
           stage: 'joint_review',
-          steps: clockSteps(p, undefined, departmentRoles(d)),
+          steps: clockSteps(p, { warningMs: this.warningMs(), roles: departmentRoles(d) }),
           startedAt: Date.parse(this.state.stageEnteredAt),
           heldMs: () => this.state.heldMs,
           raised: () => joint[d].escalation,
@@ -380,7 +386,7 @@ export class OrderRun {
         reviewers.map((d) =>
           waitWithClock({
             stage: `change ${change.changeId}`,
-            steps: clockSteps(p, undefined, departmentRoles(d)),
+            steps: clockSteps(p, { warningMs: this.warningMs(), roles: departmentRoles(d) }),
             startedAt: Date.parse(change.requestedAt),
             heldMs: () => 0,
             raised: () => change.reviewers[d]!.escalation as EscalationLevel,

@@ -13,8 +13,8 @@ import { condition } from '@temporalio/workflow';
 import { parseDuration } from '../domain/duration';
 import type { Role, StagePolicy } from '../domain/policy';
 
-export type EscalationLevel = 'none' | 'reminded' | 'escalated' | 'timed_out';
-const ORDER: EscalationLevel[] = ['none', 'reminded', 'escalated', 'timed_out'];
+export type EscalationLevel = 'none' | 'warned' | 'reminded' | 'escalated' | 'timed_out';
+const RANK: Record<EscalationLevel, number> = { none: 0, warned: 1, reminded: 2, escalated: 3, timed_out: 4 };
 
 export interface ClockStep {
   level: Exclude<EscalationLevel, 'none'>;
@@ -23,12 +23,24 @@ export interface ClockStep {
   after: number;
 }
 
-/** The three steps of a stage's clock; `limitMs` overrides the policy limit (e.g. planned finish + grace). */
-export function clockSteps(p: StagePolicy, limitMs?: number, roles?: { assignee: Role; manager: Role }): ClockStep[] {
-  const assignee = roles?.assignee ?? p.assignee;
-  const manager = roles?.manager ?? p.manager;
+/**
+ * The steps of a stage's clock: an early warning ahead of the limit (when the
+ * limit is longer than the warning), the reminder at the limit, the
+ * escalation, the timeout. `limitMs` overrides the policy limit (e.g. planned
+ * finish + grace).
+ */
+export function clockSteps(
+  p: StagePolicy,
+  opts: { limitMs?: number; warningMs: number; roles?: { assignee: Role; manager: Role } },
+): ClockStep[] {
+  const assignee = opts.roles?.assignee ?? p.assignee;
+  const manager = opts.roles?.manager ?? p.manager;
+  const limit = Math.max(0, opts.limitMs ?? parseDuration(p.limit));
+  const warn: ClockStep[] =
+    opts.warningMs > 0 && limit > opts.warningMs ? [{ level: 'warned', role: assignee, after: limit - opts.warningMs }] : [];
   return [
-    { level: 'reminded', role: assignee, after: Math.max(0, limitMs ?? parseDuration(p.limit)) },
+    ...warn,
+    { level: 'reminded', role: assignee, after: warn.length ? opts.warningMs : limit },
     { level: 'escalated', role: manager, after: parseDuration(p.escalateAfter) },
     { level: 'timed_out', role: manager, after: parseDuration(p.actionAfter) },
   ];
@@ -63,7 +75,9 @@ export interface Clock {
  * Throws Interrupted when `interrupted()` turns true first.
  */
 export async function waitWithClock(c: Clock): Promise<boolean> {
-  let next = ORDER.indexOf(c.raised()); // index into steps of the next step to raise
+  // The next step to raise: the first one beyond what was raised already (a resumed clock raises nothing twice).
+  let next = c.steps.findIndex((s) => RANK[s.level] > RANK[c.raised()]);
+  if (next < 0) next = c.steps.length;
   while (next < c.steps.length) {
     const fireAt = c.startedAt + c.heldMs() + c.steps.slice(0, next + 1).reduce((sum, s) => sum + s.after, 0);
     const wait = fireAt - Date.now(); // workflow time: the sandbox makes Date deterministic

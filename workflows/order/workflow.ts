@@ -220,11 +220,23 @@ function startSideLoops(run: OrderRun): void {
     const invoice = run.state.invoice;
     if (!invoice) return;
     const levels = dunningSchedule(invoice.dueDate, run.policy.dunning);
+    const firstOverdue = levels.findIndex((l) => Date.parse(l.at) > Date.parse(invoice.dueDate));
     for (let i = run.state.remindersSent; i < levels.length; i++) {
       const level = levels[i];
       const wait = Date.parse(level.at) - Date.now();
       if (wait > 0) await condition(() => run.paidInFull || run.state.stage === 'cancelled' || run.continueAsNewDue(), wait, { summary: `dunning: ${level.code} at ${level.at}` });
       if (run.paidInFull || run.state.stage === 'cancelled' || run.continueAsNewDue()) return;
+      if (i === firstOverdue)
+        // Early warning (one per invoice): the payment is overdue.
+        await run.act.raiseStageAlert({
+          orderId: run.orderId,
+          orderNo: run.orderNo,
+          key: `${run.orderId}:overdue:${invoice.invoiceId}`,
+          stage: run.state.stage,
+          level: 'overdue_payment',
+          role: 'finance',
+          message: `Invoice ${invoice.invoiceNo} was due on ${invoice.dueDate.slice(0, 10)} and is not paid (${invoice.paid} of ${invoice.amount}).`,
+        });
       await run.mail.sendDunningReminder({ orderId: run.orderId, invoiceId: invoice.invoiceId, level: level.code, final: level.final });
       run.state.remindersSent = i + 1;
     }
