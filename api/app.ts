@@ -2,20 +2,28 @@
  * The HTTP API as an app factory: tests build the same app with the same
  * options and call `app.inject`; `server.ts` only listens.
  *
- * Order of registration: third-party plugins (security headers, OpenAPI),
- * then the shared resources (Prisma, Temporal client, configuration; created
- * once by the caller, who also closes them), then the routes. One error
- * handler shapes every error (api/errors.ts).
+ * Order of registration: the shared resources (Prisma, Temporal client,
+ * configuration; created once by the caller, who also closes them), then
+ * security headers, the rate limit (per caller: bearer token, else address)
+ * and authentication/authorization/audit (api/auth/plugin.ts, which attaches
+ * itself to every route registered after it and refuses a route missing from
+ * the role table), then OpenAPI, then the routes. One error handler shapes
+ * every error (api/errors.ts).
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../activities/infra/config';
 import type { PrismaClient } from '../activities/infra/db';
-import { errorHandler, notFoundHandler } from './errors';
+import authPlugin from './auth/plugin';
+import { hashToken } from './auth/tokens';
+import { HttpError, errorHandler, notFoundHandler } from './errors';
+import audit from './routes/audit';
+import auth from './routes/auth';
 import changes from './routes/changes';
 import customer from './routes/customer';
 import health from './routes/health';
@@ -46,6 +54,14 @@ export interface AppOptions {
 
 export const BODY_LIMIT = 1024 * 1024;
 
+/** Rate-limit key: the caller's token (hashed), else their address. */
+function callerKey(request: FastifyRequest): string {
+  const m = /^Bearer[ ]+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
+  return m ? `token:${hashToken(m[1])}` : `ip:${request.ip}`;
+}
+
+const tooMany = (after: string) => new HttpError(429, `Too many requests; retry in ${after}`);
+
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: opts.logger ?? false,
@@ -57,7 +73,26 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
 
+  app.decorate('prisma', opts.prisma);
+  app.decorate('temporal', opts.temporal);
+  app.decorate('config', opts.config);
+
   await app.register(helmet, { global: true });
+  const window = { max: opts.config.rateLimitMax, timeWindow: opts.config.rateLimitWindowMs };
+  await app.register(rateLimit, {
+    global: true,
+    ...window,
+    keyGenerator: callerKey,
+    errorResponseBuilder: (_request, context) => tooMany(context.after),
+  });
+  // Tokens that do not verify also count against the caller's address, so guessing is limited too.
+  const failures = app.createRateLimit({ ...window, keyGenerator: (request) => `auth-failure:${request.ip}` });
+  await app.register(authPlugin, {
+    onAuthFailure: async (request) => {
+      const r = await failures(request);
+      if (!r.isAllowed && r.isExceeded) throw tooMany(`${r.ttlInSeconds} seconds`);
+    },
+  });
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
@@ -65,7 +100,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
         title: 'Sales order API',
         description:
           'Orders from intake to payment. Each order is a Temporal workflow; lists read the database. ' +
-          'Errors are `{ error, message, field? }`. Until authentication exists, name yourself in the `X-Actor` header.',
+          'Errors are `{ error, message, field? }`. Every route but /health and /docs needs `Authorization: Bearer <token>`; ' +
+          'each route lists the roles allowed (docs/ROLES.md).',
         version: '0.1.0',
       },
       tags: [
@@ -77,15 +113,17 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
         { name: 'customer' },
         { name: 'tasks' },
         { name: 'risks' },
+        { name: 'audit' },
+        { name: 'auth' },
         { name: 'health' },
       ],
+      components: {
+        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'so_… token issued by an admin' } },
+      },
+      security: [{ bearerAuth: [] }],
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
-
-  app.decorate('prisma', opts.prisma);
-  app.decorate('temporal', opts.temporal);
-  app.decorate('config', opts.config);
 
   await app.register(health);
   await app.register(orders);
@@ -98,6 +136,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(customer);
   await app.register(tasks);
   await app.register(risks);
+  await app.register(audit);
+  await app.register(auth);
 
   return app as unknown as FastifyInstance;
 }

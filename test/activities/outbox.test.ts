@@ -64,7 +64,7 @@ test('an SMTP failure is recorded and thrown; the retry sends it with the same M
   }
   const failed = await env.prisma.emailOutbox.findUniqueOrThrow({ where: { key } });
   expect(failed).toMatchObject({ status: 'pending', attempts: 1 });
-  expect(failed.lastError).toBeTruthy();
+  expect(failed.lastError).toMatch(/ECONNREFUSED|connect|closed/i);
   expect(failed.sentAt).toBeNull();
 
   const retry = await sendOnce(env.deps, message(key));
