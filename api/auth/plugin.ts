@@ -143,7 +143,7 @@ const authPlugin: FastifyPluginAsync<AuthPluginOptions> = async (app, opts) => {
 
   app.addHook('onRoute', (route: RouteOptions) => {
     const methods = (Array.isArray(route.method) ? route.method : [route.method]).map((m) => m.toUpperCase());
-    const url = route.url ?? route.path;
+    const url = route.url;
     if (methods.every((m) => isPublic(m, url))) {
       route.config = { ...(route.config ?? {}), access: 'public' };
       if (route.schema) route.schema = { ...route.schema, security: [] } as typeof route.schema;

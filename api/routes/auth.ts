@@ -50,7 +50,7 @@ const TokenView = Type.Object({
   status: Type.String({ description: 'active | expired | revoked' }),
   expiresAt: DateTime(),
   revokedAt: Nullable(DateTime()),
-  lastUsedAt: Nullable(DateTime({ description: 'Updated at most once a minute' })),
+  lastUsedAt: Nullable(DateTime('Updated at most once a minute')),
   createdAt: DateTime(),
 });
 

@@ -11,12 +11,15 @@ import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { dataConverterFor, parseCodecKey } from '../../activities/infra/codec';
 import { createPrisma } from '../../activities/infra/db';
+import { issueToken } from '../../api/auth/tokens';
 import { setupDatabase } from '../../scripts/db-setup';
 import { runHappyPath, type HappyPathResult } from '../phases/happy-path';
 import { runRead, type ReadResult } from '../phases/read';
 import { runScale, type ScaleResult } from '../phases/scale';
 import type { BenchOptions, Ctx, Phase } from './context';
+import { BENCH_USERS } from './drive';
 import { createBenchFixtures } from './fixtures';
+import { setTokens } from './http';
 import { startSmtpSink } from './smtp-sink';
 import { startOrReuseTemporal } from './temporal-server';
 import { errorText } from './util';
@@ -116,7 +119,17 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     const smtp = await startSmtpSink();
     cleanups.unshift(() => smtp.close());
     const prisma = createPrisma(opts.databaseUrl);
-    const fixtures = await createBenchFixtures(prisma).finally(() => prisma.$disconnect());
+    const fixtures = await (async () => {
+      try {
+        // One bearer token per acting user, valid for this run's database only.
+        const tokens: Record<string, string> = {};
+        for (const username of BENCH_USERS) tokens[username] = (await issueToken(prisma, { username, name: `bench ${runId}`, ttlDays: 1 })).token;
+        setTokens(tokens);
+        return await createBenchFixtures(prisma);
+      } finally {
+        await prisma.$disconnect();
+      }
+    })();
 
     const ctx: Ctx = {
       opts,

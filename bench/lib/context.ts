@@ -70,6 +70,9 @@ export function orderEnv(ctx: Ctx, taskQueue: string, extra: Record<string, stri
     PORT: '3000',
     PAYLOAD_CODEC_KEY: ctx.codecKey,
     PAYLOAD_CODEC_OLD_KEYS: '',
+    // The per-caller rate limit protects a live system from a runaway client; the bench is one on purpose.
+    RATE_LIMIT_MAX: '100000000',
+    RATE_LIMIT_WINDOW: '1m',
     BENCH_BUNDLE: ctx.orderBundle,
     BENCH_WORKER_OPTIONS: ctx.opts.workerOptions ? JSON.stringify(ctx.opts.workerOptions) : '',
     ...extra,

@@ -74,7 +74,9 @@ export interface DriveResult {
   sampleWorkflowIds: string[];
 }
 
-const ACTORS = { intake: 'sales', salesReview: 'sales2', financeReview: 'finance', dispatch: 'logistics', delivery: 'logistics', payment: 'finance' } as const;
+/** Who does each step (seeded users, prisma/seed.ts; `sales` owns the bench customers, the reviewer is not the one who entered the order). */
+export const ACTORS = { intake: 'sales', salesReview: 'sales_manager', financeReview: 'finance', dispatch: 'logistics', delivery: 'logistics', payment: 'finance' } as const;
+export const BENCH_USERS = [...new Set(Object.values(ACTORS)), 'sales_manager'];
 
 async function waitIdle(handle: WorkflowHandle, deadline: number): Promise<number> {
   let polls = 0;

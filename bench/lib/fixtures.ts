@@ -19,6 +19,8 @@ export const BENCH_PRODUCTS = 20;
 
 export async function createBenchFixtures(prisma: PrismaClient): Promise<BenchFixtures> {
   const pad = (n: number, w: number) => String(n).padStart(w, '0');
+  // The `sales` user owns the bench customers (a sales user sees and acts on their own customers' orders only).
+  const owner = await prisma.user.findUnique({ where: { username: 'sales' }, select: { id: true } });
   await prisma.customer.createMany({
     data: Array.from({ length: BENCH_CUSTOMERS }, (_, i) => ({
       code: `BENCH-C-${pad(i + 1, 3)}`,
@@ -27,6 +29,7 @@ export async function createBenchFixtures(prisma: PrismaClient): Promise<BenchFi
       email: `bench-c-${pad(i + 1, 3)}@example.com`,
       creditLimit: '9999999999999.00',
       allowedPaymentTerms: ['PREPAYMENT', 'NET_15', 'NET_30', 'NET_60'],
+      ownerId: owner?.id ?? null,
     })),
     skipDuplicates: true,
   });

@@ -1,8 +1,7 @@
 /**
  * The bench's HTTP client: node:http with a keep-alive agent (loopback only),
- * JSON in and out, and the one place request headers are made
- * (`authHeaders`): today the API takes the acting user from `X-Actor`; when
- * authentication lands, switch this function to `Authorization: Bearer`.
+ * JSON in and out, and the one place the caller's identity goes into a
+ * request (`authHeaders`).
  */
 import { Agent, request as httpRequest } from 'node:http';
 
@@ -13,12 +12,22 @@ export interface HttpResult {
   ms: number;
 }
 
+const tokens = new Map<string, string>();
+
+/** Bearer tokens by username (issued by the bench for its run: bench/lib/bench.ts). */
+export function setTokens(byUser: Record<string, string>): void {
+  tokens.clear();
+  for (const [user, token] of Object.entries(byUser)) tokens.set(user, token);
+}
+
 /**
- * Headers that say who is calling. THE place to switch to bearer tokens:
- *   return { authorization: `Bearer ${tokens[actor]}` };
+ * Headers that say who is calling: THE one place. The API authenticates
+ * `Authorization: Bearer <token>`; without a token for the user (an API from
+ * before authentication), the old `X-Actor` header names them.
  */
 export function authHeaders(actor: string): Record<string, string> {
-  return { 'x-actor': actor };
+  const token = tokens.get(actor);
+  return token ? { authorization: `Bearer ${token}` } : { 'x-actor': actor };
 }
 
 export class HttpClient {

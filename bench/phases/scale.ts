@@ -104,6 +104,7 @@ export async function runScale(ctx: Ctx): Promise<ScaleResult> {
     });
     const creationS = (nowMs() - t0) / 1000;
     const created = ids.length;
+    if (created === 0) throw new Error(`scale: no order was created (${errors[0] ?? 'no error recorded'})`);
     log(`scale: ${created} created in ${creationS.toFixed(1)} s (${(created / creationS).toFixed(1)}/s); waiting for them to settle`);
     const limitMs = parseDuration(opts.scaleDeadline);
     const timersOverlappedIntake = creationS * 1000 > limitMs;

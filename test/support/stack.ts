@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../api/app';
 import { builtinCarrierAdapter } from '../../activities/carriers/builtin';
@@ -43,11 +43,17 @@ export interface TestStack {
 }
 
 let openStacks = 0;
+let runtimeInstalled = false;
 
 export async function startTestStack(opts: {
   policy?: PolicyOverrides;
   activities?: (real: ReturnType<typeof createActivities>) => object;
 } = {}): Promise<TestStack> {
+  if (!runtimeInstalled) {
+    // Worker state changes at INFO drown the test output; warnings and errors still show.
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    runtimeInstalled = true;
+  }
   const taskQueue = `test-${randomUUID()}`;
   const smtp = await startSmtpCapture();
   const base = loadConfig({ ...process.env, SMTP_URL: smtp.url, TEMPORAL_TASK_QUEUE: taskQueue });
