@@ -23,6 +23,7 @@ import { cancelProductionOrders, cancelShipment, releaseReservations, voidInvoic
 import { recordHold } from './holds';
 import { computeProfit } from './profit';
 import { assessRisks } from './risk';
+import { archiveKpis, computeKpis } from './kpi';
 
 export interface ActivityDeps {
   prisma: PrismaClient;
@@ -70,6 +71,8 @@ export function createActivities(deps: ActivityDeps) {
     recordHold: (a: Args<typeof recordHold>) => recordHold(deps, a),
     computeProfit: (a: Args<typeof computeProfit>) => computeProfit(deps, a),
     assessRisks: (a: Args<typeof assessRisks>) => assessRisks(deps, a),
+    computeKpis: (a: Args<typeof computeKpis>) => computeKpis(deps, a),
+    archiveKpis: (a: Args<typeof archiveKpis>) => archiveKpis(deps, a),
   };
 }
 

@@ -28,6 +28,7 @@ import changes from './routes/changes';
 import customer from './routes/customer';
 import health from './routes/health';
 import holds from './routes/holds';
+import kpis from './routes/kpis';
 import logistics from './routes/logistics';
 import orders from './routes/orders';
 import payments from './routes/payments';
@@ -114,6 +115,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
         { name: 'tasks' },
         { name: 'risks' },
         { name: 'audit' },
+        { name: 'kpis' },
         { name: 'auth' },
         { name: 'health' },
       ],
@@ -137,6 +139,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(tasks);
   await app.register(risks);
   await app.register(audit);
+  await app.register(kpis);
   await app.register(auth);
 
   return app as unknown as FastifyInstance;

@@ -3,7 +3,7 @@
  *
  *   npm run bench -- [--orders N] [--concurrency C] [--warmup W] [--smoke]
  *                    [--only pipeline,baseline,scale,read]
- *                    [--scale-orders N] [--scale-deadline 2m] [--scale-concurrency C]
+ *                    [--scale-orders N] [--scale-timed K] [--scale-deadline 2m] [--scale-concurrency C]
  *                    [--read-rows N] [--read-requests N] [--worker-options JSON] [--profile]
  *
  * Temporal: reuses the server at TEMPORAL_ADDRESS when it answers, else starts
@@ -19,7 +19,7 @@ import { formatReport } from './lib/report';
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   // The whole run is bounded: nothing is left running past this.
-  const limitMin = opts.smoke ? 5 : 60;
+  const limitMin = opts.smoke ? 5 : 150;
   const guard = setTimeout(() => {
     process.stderr.write(`[bench] the run took longer than ${limitMin} minutes: stopping\n`);
     process.exit(2);

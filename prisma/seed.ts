@@ -1,6 +1,9 @@
 /**
  * Master data for a working system on first start: customers, products with
- * inventory, carriers with rate tables, and one user per role.
+ * inventory, carriers with rate tables, one user per role (plus a second
+ * sales, finance and sales manager user, for the record-level rule and
+ * segregation of duties), and the carrier webhook's service user. Customers
+ * are owned by the `sales` user, the last one by `sales2`.
  *
  * Idempotent: every row is keyed by its business key (customer code, SKU,
  * carrier code, username; fixed ids for contacts) and only created when
@@ -11,6 +14,9 @@
  */
 import type { PrismaClient } from '../generated/prisma/client';
 import { ROLES, type Role } from '../workflows/domain/policy';
+
+/** Service callers' roles (api/auth/roles.ts SERVICE_ROLES). */
+type ServiceRole = 'carrier';
 
 export interface SeedCustomer {
   code: string;
@@ -171,7 +177,9 @@ export const SEED_CARRIERS: SeedCarrier[] = [
 export interface SeedUser {
   username: string;
   name: string;
-  role: Role;
+  role: Role | ServiceRole;
+  /** A machine caller: its tokens are of kind `service`. */
+  service?: boolean;
 }
 
 const ROLE_NAMES: Record<Role, string> = {
@@ -186,11 +194,17 @@ const ROLE_NAMES: Record<Role, string> = {
   auditor: '郑华',
 };
 
-/** One user per role, username = role name, plus a second sales user. */
+/** One user per role, username = role name, a second sales, finance and sales manager user, and the carrier webhook. */
 export const SEED_USERS: SeedUser[] = [
   ...ROLES.map((role) => ({ username: role, name: ROLE_NAMES[role], role })),
   { username: 'sales2', name: '林晓', role: 'sales' },
+  { username: 'finance2', name: '黄丽', role: 'finance' },
+  { username: 'sales_manager2', name: '吴刚', role: 'sales_manager' },
+  { username: 'carrier-webhook', name: 'Carrier webhook', role: 'carrier', service: true },
 ];
+
+/** Who owns the seeded customers: `sales`, except the last one (`sales2`). */
+export const seedCustomerOwner = (index: number): string => (index === SEED_CUSTOMERS.length - 1 ? 'sales2' : 'sales');
 
 export const emailOf = (username: string): string => `${username}@example.com`;
 
@@ -214,8 +228,9 @@ export async function seed(prisma: PrismaClient): Promise<SeedResult> {
   }
 
   for (const [i, c] of SEED_CUSTOMERS.entries()) {
-    // The two sales users share the accounts.
-    const ownerId = userIds.get(i % 2 === 0 ? 'sales' : 'sales2');
+    const ownerId = userIds.get(seedCustomerOwner(i));
+    // An account nobody owns gets its seeded owner; an owner set since is kept.
+    await prisma.customer.updateMany({ where: { code: c.code, ownerId: null }, data: { ownerId } });
     const customer = await prisma.customer.upsert({
       where: { code: c.code },
       update: {},

@@ -134,6 +134,10 @@ fi
 step "database (create if missing, migrate, seed)"
 "$TSX" scripts/db-setup.ts
 
+step "demo tokens (one per seeded user, valid 7 days; the previous demo tokens are revoked)"
+DEMO_TOKENS="$("$TSX" scripts/demo-tokens.ts)" || die "could not issue the demo tokens (see above)"
+note "written to .data/demo-tokens.txt (readable by you only)"
+
 # --- 6. processes ----------------------------------------------------------
 
 # run NAME CMD...: a child process whose output lines are prefixed with [NAME].
@@ -194,6 +198,12 @@ $(printf '\033[1;32m')  Sales order system is running$(printf '\033[0m')
   Mail inbox       ${MAIL_UI:-"(external SMTP: ${CFG[SMTP_URL]})"}
   Database         ${CFG[DATABASE_URL]}
   Policy           ${CFG[POLICY_FILE]}
+
+  Demo tokens (every route but /health and /docs needs Authorization: Bearer <token>;
+  also in .data/demo-tokens.txt; roles per route in docs/ROLES.md):
+$(sed 's/^/    /' <<<"$DEMO_TOKENS")
+
+  Try: curl -H "Authorization: Bearer $(awk '$1=="sales"{print $3}' <<<"$DEMO_TOKENS")" $API_URL/me
 
   Logs below are prefixed [api], [worker], [mail]. Press Ctrl-C to stop.
 

@@ -21,7 +21,7 @@ import type {
   FastifyRequest,
   RouteOptions,
 } from 'fastify';
-import { HttpError, notFound } from '../errors';
+import { ErrorResponse, HttpError, notFound } from '../errors';
 import { recordCommand } from '../services/command-audit';
 import { NOT_FOUND_MESSAGE, loadTarget, type Target } from '../services/targets';
 import { RECORD_SCOPED_ROLES, ROUTE_ACCESS, accessFor, isPublic, isWrite, routeKey, type RouteAccess } from './roles';
@@ -166,7 +166,13 @@ const authPlugin: FastifyPluginAsync<AuthPluginOptions> = async (app, opts) => {
     if (route.schema) {
       const roles = `Roles: ${access.roles.join(', ')}.`;
       const description = route.schema.description ? `${route.schema.description}\n\n${roles}` : roles;
-      route.schema = { ...route.schema, description, security: [{ bearerAuth: [] }] } as typeof route.schema;
+      const response = route.schema.response as Record<string, unknown> | undefined;
+      route.schema = {
+        ...route.schema,
+        description,
+        security: [{ bearerAuth: [] }],
+        ...(response ? { response: { 401: ErrorResponse, 403: ErrorResponse, 429: ErrorResponse, ...response } } : {}),
+      } as typeof route.schema;
     }
   });
 

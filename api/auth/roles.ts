@@ -132,6 +132,10 @@ export const ROUTE_ACCESS: readonly RouteAccess[] = [
   },
   // Audit trail
   { method: 'GET', url: '/audit', roles: ['auditor', 'admin'] },
+  // KPIs and the performance archive (reads: every staff role)
+  { method: 'GET', url: '/kpis', roles: ALL_STAFF },
+  { method: 'GET', url: '/kpis/report.csv', roles: ALL_STAFF },
+  { method: 'GET', url: '/kpis/report.html', roles: ALL_STAFF },
   // Callers and their tokens
   { method: 'GET', url: '/me', roles: ALL_STAFF },
   { method: 'GET', url: '/tokens', roles: ALL_STAFF },

@@ -4,6 +4,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { actorOf } from '../actor';
+import { scopedOwnerId } from '../auth/rules';
+import { badRequest } from '../errors';
 import {
   Amount,
   Complaint,
@@ -283,6 +285,12 @@ const orders: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
+      // A sales user takes orders for their own customers; another's answers as an unknown one.
+      const ownerId = scopedOwnerId(request.user);
+      if (ownerId) {
+        const customer = await app.prisma.customer.findUnique({ where: { id: request.body.customerId }, select: { ownerId: true } });
+        if (customer && customer.ownerId !== ownerId) throw badRequest(`customer ${request.body.customerId} does not exist`, 'customerId');
+      }
       const result = await intakeOrder(
         { prisma: app.prisma, temporal: app.temporal, config: app.config, log: request.log },
         {
@@ -307,7 +315,7 @@ const orders: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: OrderList, ...errors(400) },
       },
     },
-    async (request) => listOrders(app.prisma, request.query),
+    async (request) => listOrders(app.prisma, request.query, new Date(), { ownerId: scopedOwnerId(request.user) }),
   );
 
   app.get(

@@ -6,6 +6,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { RISK_CATEGORIES } from '../../workflows/domain/risk';
 import { actorOf } from '../actor';
+import { scopedOwnerId } from '../auth/rules';
 import { DateTime, Id, Nullable, RoleSchema, errors } from '../schemas';
 import { RISK_STATUSES, listRisks, updateRisk } from '../services/risks';
 
@@ -67,7 +68,7 @@ const risks: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: RiskList, ...errors(400) },
       },
     },
-    async (request) => listRisks(app.prisma, request.query),
+    async (request) => listRisks(app.prisma, { ...request.query, ownerId: scopedOwnerId(request.user) }),
   );
 
   app.patch(

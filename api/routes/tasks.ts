@@ -4,6 +4,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { Amount, DateTime, Escalation, Nullable, RoleSchema, errors } from '../schemas';
+import { scopedOwnerId } from '../auth/rules';
 import { listTasks } from '../services/tasks';
 
 const TasksQuery = Type.Object(
@@ -51,12 +52,14 @@ const tasks: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         summary: 'Work queue of a role',
+        description: 'role must be the caller’s own, unless a manager, admin or auditor asks (403). A sales user sees their own customers’ orders.',
         tags: ['tasks'],
         querystring: TasksQuery,
-        response: { 200: TaskList, ...errors(400) },
+        response: { 200: TaskList, ...errors(400, 401, 403) },
       },
     },
-    async (request) => listTasks(app.prisma, app.config.policy, request.query.role, request.query.limit),
+    async (request) =>
+      listTasks(app.prisma, app.config.policy, request.query.role, request.query.limit, new Date(), scopedOwnerId(request.user)),
   );
 };
 

@@ -53,11 +53,13 @@ export function decodeCursor(text: string): Cursor {
   throw badRequest('cursor is not a cursor returned by this API', 'cursor');
 }
 
-export async function listOrders(prisma: PrismaClient, q: ListQuery, now = new Date()) {
+/** `ownerId`: only orders of customers this (sales) user owns. */
+export async function listOrders(prisma: PrismaClient, q: ListQuery, now = new Date(), scope: { ownerId?: string } = {}) {
   const limit = q.limit ?? 50;
   const after = q.cursor ? decodeCursor(q.cursor) : undefined;
   const rows = await prisma.order.findMany({
     where: {
+      ...(scope.ownerId ? { customer: { ownerId: scope.ownerId } } : {}),
       ...(q.stage ? { stage: q.stage } : {}),
       ...(q.customerId ? { customerId: q.customerId } : {}),
       ...(q.riskLevel ? { riskLevel: q.riskLevel } : {}),

@@ -12,6 +12,8 @@ import { TX, writeApiAudit } from './audit';
 export const RISK_STATUSES = ['open', 'mitigated', 'closed'] as const;
 
 export interface RiskQuery {
+  /** Only risks of orders of customers this (sales) user owns. */
+  ownerId?: string;
   category?: string;
   level?: string;
   customerId?: string;
@@ -91,7 +93,9 @@ export async function listRisks(prisma: PrismaClient, q: RiskQuery) {
       ...(q.category ? { category: q.category } : {}),
       ...(q.level ? { level: q.level } : {}),
       ...(q.owner ? { owner: q.owner } : {}),
-      ...(q.customerId ? { order: { customerId: q.customerId } } : {}),
+      ...(q.customerId || q.ownerId
+        ? { order: { ...(q.customerId ? { customerId: q.customerId } : {}), ...(q.ownerId ? { customer: { ownerId: q.ownerId } } : {}) } }
+        : {}),
       ...(after
         ? {
             OR: [

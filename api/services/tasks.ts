@@ -73,9 +73,11 @@ function taskName(role: Role, stage: string): string {
   }
 }
 
-export async function listTasks(prisma: PrismaClient, policy: Policy, role: Role, limit = 100, now = new Date()) {
-  const where = taskFilter(role, policy);
-  if (!where) return { role, items: [] };
+/** `ownerId`: only orders of customers this (sales) user owns. */
+export async function listTasks(prisma: PrismaClient, policy: Policy, role: Role, limit = 100, now = new Date(), ownerId?: string) {
+  const filter = taskFilter(role, policy);
+  if (!filter) return { role, items: [] };
+  const where: Prisma.OrderWhereInput = ownerId ? { AND: [filter, { customer: { ownerId } }] } : filter;
   const rows = await prisma.order.findMany({
     where,
     orderBy: [{ stageEnteredAt: 'asc' }, { id: 'asc' }],

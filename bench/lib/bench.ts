@@ -83,7 +83,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform} ${process.arch}`, loadAvgAtStart: loadavg().map((x) => r2(x)) },
     options: {
       smoke: opts.smoke, orders: opts.orders, concurrency: opts.concurrency, warmup: opts.warmup, only: opts.only,
-      scaleOrders: opts.scaleOrders, scaleDeadline: opts.scaleDeadline, scaleConcurrency: opts.scaleConcurrency,
+      scaleOrders: opts.scaleOrders, scaleTimed: opts.scaleTimed, scaleDeadline: opts.scaleDeadline, scaleConcurrency: opts.scaleConcurrency,
       readRows: opts.readRows, readRequests: opts.readRequests, temporalAddress: opts.temporalAddress, workerOptions: opts.workerOptions,
       database: decodeURIComponent(db.pathname.slice(1)),
     },

@@ -15,6 +15,8 @@ export interface BenchOptions {
   only: Phase[];
   /** Open-order scale: orders left waiting, their sales review limit, intake concurrency. */
   scaleOrders: number;
+  /** How many of them (the last taken) get the shrunk deadline; the rest wait with a day's limit. */
+  scaleTimed: number;
   scaleDeadline: string;
   scaleConcurrency: number;
   /** Read path: rows bulk-seeded, requests per list query. */

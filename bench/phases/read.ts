@@ -112,7 +112,10 @@ export interface ReadResult {
   requestsPerVariant: number;
   variants: ReadVariantResult[];
   worstP99Ms: number;
+  /** Queries with a sequential scan of orders (no index for the filter). */
   notIndexBacked: string[];
+  /** Queries that use an index for the filter but not for the cursor: they read and throw away rows up to the page. */
+  cursorNotIndexed: string[];
   errors: string[];
 }
 
@@ -253,6 +256,7 @@ export async function runRead(ctx: Ctx): Promise<ReadResult> {
     variants,
     worstP99Ms: Math.max(...variants.map((v) => v.ms.p99)),
     notIndexBacked: variants.filter((v) => !v.indexBacked).map((v) => v.name),
+    cursorNotIndexed: variants.filter((v) => v.indexBacked && v.rowsRemovedByFilter > 500).map((v) => `${v.name}: ${v.rowsRemovedByFilter} rows filtered`),
     errors,
   };
 }

@@ -1,13 +1,20 @@
 /**
  * Open-order scale: N orders taken through the API (POST /orders at
- * concurrency C) and left waiting in sales review, whose time limit is shrunk
- * (policy override, e.g. 2 minutes). Measures the intake rate, how long until
- * every order has run its first activities and waits, the worker's RSS, and
- * how late the deadline timers fire: lateness = time the reminder alert row
- * was written - the stage deadline the workflow recorded at stage entry.
+ * concurrency C) and left waiting in sales review. Measures the intake rate,
+ * how long until every order has run its first activities and waits, the
+ * worker's RSS, and how late deadline timers fire while all of them wait.
  *
- * The order worker and API are processes of their own on a task queue of
- * their own; the worker's RSS is read from /proc while the orders wait.
+ * Timers: the last K orders (--scale-timed, default 1,000; all in smoke mode)
+ * get a shrunk sales review limit (--scale-deadline, e.g. 2 minutes); the
+ * first N - K get a limit of a day, so they wait without firing in the run.
+ * So the measured timers fire with (nearly) all N orders waiting, instead of
+ * while the first orders are still being taken. Lateness = the time the
+ * reminder alert row was written - the stage deadline the workflow recorded
+ * at stage entry (stage_transitions.deadline); both come from the database.
+ *
+ * One order worker (its RSS is read from /proc every second) and two API
+ * processes (one per policy: the policy is read at API start and travels in
+ * each order's workflow input), on a task queue of their own.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,6 +31,9 @@ export interface ScaleResult {
   orders: number;
   created: number;
   failed: number;
+  /** Orders with the shrunk deadline (the last ones taken) and with a day's limit (the rest). */
+  timedOrders: number;
+  backgroundOrders: number;
   concurrency: number;
   deadline: string;
   /** Intake: orders accepted (HTTP 201) per second, and the intake request latency. */
@@ -33,19 +43,15 @@ export interface ScaleResult {
   /** From the first intake until every order had run its first activities and waited (s). */
   settledS: number | null;
   settledRate: number | null;
-  /** Worker RSS (MiB): when all orders were waiting, and the highest seen in the phase. */
+  /** Worker RSS (MiB): when all orders were waiting, the highest seen in the phase, after the timers. */
   workerRssMiB: { settled: number | null; max: number; afterTimers: number | null };
   workerHeapUsedMiB: number | null;
-  /** Reminder alerts written / expected, and their lateness in ms (all of them). */
+  /** Reminder alerts written for the timed orders, and their lateness in ms (all of them). */
   remindersFired: number;
   latenessMs: Summary;
-  /**
-   * Lateness of the timers due after every order was created and waiting (no
-   * intake work competing): the target's condition, "10,000 waiting orders".
-   * Empty when the intake took longer than the deadline plus settling.
-   */
+  /** Lateness of the timers due after every order was waiting (no intake or settling competing). */
   latenessWhileAllWaitingMs: Summary;
-  /** True when the first deadlines passed while orders were still being created. */
+  /** True when the first timed deadline passed while orders were still being taken. */
   timersOverlappedIntake: boolean;
   activityStats?: Record<string, unknown>;
   errors: string[];
@@ -54,37 +60,49 @@ export interface ScaleResult {
 export async function runScale(ctx: Ctx): Promise<ScaleResult> {
   const { opts, log } = ctx;
   const n = opts.scaleOrders;
+  const k = Math.min(n, opts.scaleTimed);
+  const background = n - k;
+  const limitMs = parseDuration(opts.scaleDeadline);
   const taskQueue = `bench-scale-${ctx.runId}`;
-  const policyFile = join(ctx.tmpDir, 'scale-policy.json');
-  // Only sales review is shrunk; its escalation and timeout stay far away, so each order fires exactly one timer step.
-  writeFileSync(policyFile, JSON.stringify({ stages: { sales_review: { limit: opts.scaleDeadline, escalateAfter: '1d', actionAfter: '2d' } } }));
-  const env = orderEnv(ctx, taskQueue, { POLICY_FILE: policyFile });
+  const policy = (limit: string) => {
+    const file = join(ctx.tmpDir, `scale-policy-${limit}.json`);
+    // Only sales review's limit changes; its escalation and timeout stay far away: one timer step per order.
+    writeFileSync(file, JSON.stringify({ stages: { sales_review: { limit, escalateAfter: '1d', actionAfter: '2d' } } }));
+    return file;
+  };
   const children: Child[] = [];
   const errors: string[] = [];
   const ids: string[] = [];
+  const timed: { id: string; createdAt: number }[] = [];
   const workflowIds: string[] = [];
   let rssMax = 0;
   let sampler: NodeJS.Timeout | undefined;
   try {
-    const [worker, api] = await Promise.all([startChild('scale worker', 'worker.ts', env, log), startChild('scale api', 'api.ts', env, log)]);
-    children.push(worker, api);
+    const [worker, apiTimed, apiLong] = await Promise.all([
+      startChild('scale worker', 'worker.ts', orderEnv(ctx, taskQueue), log),
+      startChild('scale api (timed)', 'api.ts', orderEnv(ctx, taskQueue, { POLICY_FILE: policy(opts.scaleDeadline) }), log),
+      background > 0 ? startChild('scale api (1d)', 'api.ts', orderEnv(ctx, taskQueue, { POLICY_FILE: policy('1d') }), log) : undefined,
+    ]);
+    children.push(worker, apiTimed, ...(apiLong ? [apiLong] : []));
     sampler = setInterval(() => {
       const r = worker.rssMiB();
       if (Number.isFinite(r)) rssMax = Math.max(rssMax, r);
     }, 1_000);
     sampler.unref();
-    const http = new HttpClient(String(api.ready.url), opts.scaleConcurrency * 2 + 8);
+    const httpTimed = new HttpClient(String(apiTimed.ready.url), opts.scaleConcurrency * 2 + 8);
+    const httpLong = apiLong ? new HttpClient(String(apiLong.ready.url), opts.scaleConcurrency * 2 + 8) : httpTimed;
 
-    // 1. Intake.
-    log(`scale: creating ${n} orders (sales review limit ${opts.scaleDeadline}) at concurrency ${opts.scaleConcurrency}`);
+    // 1. Intake: the background orders first, the timed ones last.
+    log(`scale: taking ${n} orders at concurrency ${opts.scaleConcurrency}: ${background} with a 1d sales review limit, then ${k} with ${opts.scaleDeadline}`);
     const intakeMs: number[] = [];
     let failed = 0;
     const t0 = nowMs();
     const wall0 = Date.now();
     let lastReport = Date.now();
     await pool(n, opts.scaleConcurrency, async (i) => {
+      const isTimed = i >= background;
       try {
-        const res = await http.request('POST', '/orders', {
+        const res = await (isTimed ? httpTimed : httpLong).request('POST', '/orders', {
           actor: 'sales',
           body: intakeBody(ctx.fixtures, i),
           headers: { 'idempotency-key': `bench-${ctx.runId}-scale-${i}` },
@@ -92,6 +110,7 @@ export async function runScale(ctx: Ctx): Promise<ScaleResult> {
         if (res.status !== 201) throw new Error(`intake: HTTP ${res.status} ${JSON.stringify(res.body)}`.slice(0, 300));
         intakeMs.push(res.ms);
         ids.push(res.body.orderId);
+        if (isTimed) timed.push({ id: res.body.orderId, createdAt: Date.now() });
         workflowIds.push(orderWorkflowId(res.body.orderNo));
       } catch (err) {
         failed += 1;
@@ -99,20 +118,20 @@ export async function runScale(ctx: Ctx): Promise<ScaleResult> {
       }
       if (Date.now() - lastReport > 10_000) {
         lastReport = Date.now();
-        log(`scale: ${ids.length + failed}/${n} created`);
+        log(`scale: ${ids.length + failed}/${n} taken (${(ids.length / ((nowMs() - t0) / 1000)).toFixed(1)}/s), worker RSS ${worker.rssMiB()} MiB`);
       }
     });
     const creationS = (nowMs() - t0) / 1000;
+    const intakeEnd = Date.now();
     const created = ids.length;
     if (created === 0) throw new Error(`scale: no order was created (${errors[0] ?? 'no error recorded'})`);
-    log(`scale: ${created} created in ${creationS.toFixed(1)} s (${(created / creationS).toFixed(1)}/s); waiting for them to settle`);
-    const limitMs = parseDuration(opts.scaleDeadline);
-    const timersOverlappedIntake = creationS * 1000 > limitMs;
+    log(`scale: ${created} taken in ${creationS.toFixed(1)} s (${(created / creationS).toFixed(1)}/s); waiting for all to settle`);
+    const firstTimed = timed.length ? Math.min(...timed.map((t) => t.createdAt)) : intakeEnd;
+    const lastTimed = timed.length ? Math.max(...timed.map((t) => t.createdAt)) : intakeEnd;
 
     // 2. Settled: every order ran its first activities (transition, pre-checks, risks) and waits in sales review.
-    const lastFirstActivity = async (): Promise<number> => {
-      const s = await worker.stats<any>();
-      const a = s.activities ?? {};
+    const firstActivitiesDone = async (): Promise<number> => {
+      const a = (await worker.stats<any>()).activities ?? {};
       const done = (name: string) => (a[name] ? a[name].n - a[name].failures : 0);
       return a.assessRisks ? done('assessRisks') : done('salesPrechecks');
     };
@@ -120,12 +139,18 @@ export async function runScale(ctx: Ctx): Promise<ScaleResult> {
     let settledWall = Number.POSITIVE_INFINITY;
     let settledRss: number | null = null;
     let heap: number | null = null;
-    const settleDeadline = Date.now() + Math.max(120_000, created * 100);
+    const settleDeadline = Date.now() + Math.max(180_000, created * 150);
+    lastReport = Date.now();
     while (Date.now() < settleDeadline) {
-      if ((await lastFirstActivity()) >= created) {
+      const done = await firstActivitiesDone();
+      if (done >= created) {
         settledWall = Date.now();
         settledS = (settledWall - wall0) / 1000;
         break;
+      }
+      if (Date.now() - lastReport > 15_000) {
+        lastReport = Date.now();
+        log(`scale: ${done}/${created} waiting, worker RSS ${worker.rssMiB()} MiB`);
       }
       await sleep(500);
     }
@@ -133,27 +158,27 @@ export async function runScale(ctx: Ctx): Promise<ScaleResult> {
     else {
       settledRss = worker.rssMiB();
       heap = (await worker.stats<any>()).heapUsedMiB ?? null;
-      log(`scale: all waiting after ${settledS.toFixed(1)} s; worker RSS ${settledRss} MiB`);
+      log(`scale: all ${created} waiting after ${settledS.toFixed(1)} s; worker RSS ${settledRss} MiB`);
     }
 
-    // 3. The deadline timers: wait for every reminder (bounded: last deadline + 3 min).
-    const lastDeadline = wall0 + creationS * 1000 + limitMs;
-    const timersDeadline = lastDeadline + 180_000;
+    // 3. The timed orders' deadline timers: wait for every reminder (bounded).
+    const timedIds = timed.map((t) => t.id);
+    const timersDeadline = Math.max(lastTimed + limitMs, Number.isFinite(settledWall) ? settledWall : Date.now()) + 180_000;
     let fired = 0;
     const dbUrl = opts.databaseUrl;
     const countFired = () =>
       withPg(dbUrl, async (c) => {
-        const { rows } = await c.query(`SELECT count(*)::int AS n FROM alerts WHERE kind = 'reminded' AND order_id = ANY($1::text[])`, [ids]);
+        const { rows } = await c.query(`SELECT count(*)::int AS n FROM alerts WHERE kind = 'reminded' AND order_id = ANY($1::text[])`, [timedIds]);
         return rows[0].n as number;
       });
-    log(`scale: waiting for ${created} reminders (the last deadline is in ${Math.max(0, Math.round((lastDeadline - Date.now()) / 1000))} s)`);
+    log(`scale: waiting for ${timedIds.length} reminders (the last deadline is in ${Math.max(0, Math.round((lastTimed + limitMs - Date.now()) / 1000))} s)`);
     while (Date.now() < timersDeadline) {
       fired = await countFired();
-      if (fired >= created) break;
-      await sleep(Date.now() < lastDeadline ? 2_000 : 500);
+      if (fired >= timedIds.length) break;
+      await sleep(Date.now() < lastTimed + limitMs ? 2_000 : 500);
     }
     const afterTimersRss = worker.rssMiB();
-    if (fired < created) errors.push(`scale: only ${fired} of ${created} reminders fired in time`);
+    if (fired < timedIds.length) errors.push(`scale: only ${fired} of ${timedIds.length} reminders fired in time`);
     const lateness = await withPg(dbUrl, async (c) => {
       // Timestamps are UTC (Prisma writes UTC; the columns have no zone).
       const { rows } = await c.query(
@@ -161,16 +186,19 @@ export async function runScale(ctx: Ctx): Promise<ScaleResult> {
                 EXTRACT(EPOCH FROM t.deadline) * 1000 AS due
            FROM alerts a JOIN stage_transitions t ON t.order_id = a.order_id AND t.seq = 1
           WHERE a.kind = 'reminded' AND a.order_id = ANY($1::text[]) AND t.deadline IS NOT NULL`,
-        [ids],
+        [timedIds],
       );
       return rows.map((r) => ({ ms: Number(r.ms), due: Number(r.due) }));
     });
     const wStats = await worker.stats<any>();
-    http.close();
+    httpTimed.close();
+    httpLong.close();
     return {
       orders: n,
       created,
       failed,
+      timedOrders: timedIds.length,
+      backgroundOrders: created - timedIds.length,
       concurrency: opts.scaleConcurrency,
       deadline: opts.scaleDeadline,
       creationRate: Math.round((created / creationS) * 10) / 10,
@@ -183,7 +211,7 @@ export async function runScale(ctx: Ctx): Promise<ScaleResult> {
       remindersFired: fired,
       latenessMs: summarize(lateness.map((l) => l.ms)),
       latenessWhileAllWaitingMs: summarize(lateness.filter((l) => l.due > settledWall).map((l) => l.ms)),
-      timersOverlappedIntake,
+      timersOverlappedIntake: firstTimed + limitMs < intakeEnd,
       activityStats: wStats.activities,
       errors,
     };

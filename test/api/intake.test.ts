@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { ORDER_NO_RE } from '../../workflows/domain/order-number';
 import { orderWorkflowId } from '../../workflows/order/contract';
 import { createFixture } from '../support/fixtures';
-import { intakeBody, orderHandle, waitForStage, type OrderFixture } from '../support/orders';
+import { authHeaders, intakeBody, orderHandle, waitForStage, type OrderFixture } from '../support/orders';
 import { closeTestPrisma } from '../support/db';
 import { startTestStack, type TestStack } from '../support/stack';
 
@@ -30,7 +30,7 @@ async function post(body: unknown, key: string | null = `test-${randomUUID()}`, 
     method: 'POST',
     url: '/orders',
     payload: body as object,
-    headers: { 'x-actor': 'sales', ...(key === null ? {} : { 'idempotency-key': key }), ...headers },
+    headers: { ...(await authHeaders(stack, 'sales')), ...(key === null ? {} : { 'idempotency-key': key }), ...headers },
   });
   return { status: res.statusCode, headers: res.headers, body: res.json() as Record<string, any> };
 }
@@ -53,7 +53,7 @@ describe('POST /orders', () => {
     const orderNo = res.body.orderNo as string;
 
     await waitForStage(stack, orderNo, 'sales_review');
-    const one = await stack.app.inject({ method: 'GET', url: `/orders/${orderNo}` });
+    const one = await stack.app.inject({ method: 'GET', url: `/orders/${orderNo}`, headers: await authHeaders(stack, 'sales') });
     expect(one.statusCode).toBe(200);
     const order = one.json();
     expect(order).toMatchObject({
@@ -170,10 +170,12 @@ describe('POST /orders', () => {
       }
     });
 
-    it('bad X-Actor', async () => {
-      const res = await post(intakeBody(f), undefined, { 'x-actor': 'Robert"); DROP TABLE orders;' });
-      expect(res.status).toBe(400);
-      expect(res.body).toMatchObject({ field: 'X-Actor' });
+    it('a bad bearer token is 401 and stores nothing', async () => {
+      const before = await ordersOf(f.customerId);
+      const res = await post(intakeBody(f), undefined, { authorization: 'Bearer Robert"); DROP TABLE orders;' });
+      expect(res.status).toBe(401);
+      expect(res.body).toEqual({ error: 'Unauthorized', message: expect.any(String) });
+      expect(await ordersOf(f.customerId)).toBe(before);
     });
 
     it('malformed JSON', async () => {
@@ -181,7 +183,7 @@ describe('POST /orders', () => {
         method: 'POST',
         url: '/orders',
         payload: '{"customerId": ',
-        headers: { 'content-type': 'application/json', 'idempotency-key': `test-${randomUUID()}` },
+        headers: { ...(await authHeaders(stack, 'sales')), 'content-type': 'application/json', 'idempotency-key': `test-${randomUUID()}` },
       });
       expect(res.statusCode).toBe(400);
       expect(res.json()).toMatchObject({ error: 'Bad Request' });

@@ -3,7 +3,7 @@
  * OpenAPI document, against the real stack (test/support/stack.ts).
  */
 import { createFixture } from '../support/fixtures';
-import { api, placeOrder, waitForStage, type OrderFixture } from '../support/orders';
+import { api, authHeaders, placeOrder, waitForStage, type OrderFixture } from '../support/orders';
 import { closeTestPrisma } from '../support/db';
 import { startTestStack, type TestStack } from '../support/stack';
 
@@ -106,22 +106,22 @@ describe('reviews', () => {
   });
 
   it('a rejection needs a comment (400 on comment); unknown decisions and fields are 400', async () => {
-    const noComment = await api(stack, 'POST', `/orders/${orderNo}/reviews/sales`, { decision: 'reject' }, 'sales.lead');
+    const noComment = await api(stack, 'POST', `/orders/${orderNo}/reviews/sales`, { decision: 'reject' }, 'sales_manager');
     expect(noComment.status).toBe(400);
     expect(noComment.body).toMatchObject({ field: 'comment' });
 
-    const blank = await api(stack, 'POST', `/orders/${orderNo}/reviews/sales`, { decision: 'reject', comment: '   ' }, 'sales.lead');
+    const blank = await api(stack, 'POST', `/orders/${orderNo}/reviews/sales`, { decision: 'reject', comment: '   ' }, 'sales_manager');
     expect(blank.body).toMatchObject({ field: 'comment' });
 
-    const unknown = await api(stack, 'POST', `/orders/${orderNo}/reviews/sales`, { decision: 'maybe' }, 'sales.lead');
+    const unknown = await api(stack, 'POST', `/orders/${orderNo}/reviews/sales`, { decision: 'maybe' }, 'sales_manager');
     expect(unknown.body).toMatchObject({ field: 'decision' });
 
-    const extra = await api(stack, 'POST', `/orders/${orderNo}/reviews/sales`, { decision: 'approve', amount: 1 }, 'sales.lead');
+    const extra = await api(stack, 'POST', `/orders/${orderNo}/reviews/sales`, { decision: 'approve', amount: 1 }, 'sales_manager');
     expect(extra.body).toMatchObject({ field: 'amount' });
   });
 
   it('a decision on an unknown order is 404', async () => {
-    const res = await api(stack, 'POST', '/orders/SO-1999-999999/reviews/sales', { decision: 'approve' }, 'sales.lead');
+    const res = await api(stack, 'POST', '/orders/SO-1999-999999/reviews/sales', { decision: 'approve' }, 'sales_manager');
     expect(res.status).toBe(404);
   });
 
@@ -134,7 +134,7 @@ describe('reviews', () => {
     const entered = res.body.items.map((t: { stageEnteredAt: string }) => t.stageEnteredAt);
     expect([...entered].sort()).toEqual(entered);
 
-    const finance = await api(stack, 'GET', '/tasks?role=finance&limit=500');
+    const finance = await api(stack, 'GET', '/tasks?role=finance&limit=500', undefined, 'finance');
     expect(finance.body.items.some((t: { orderNo: string }) => t.orderNo === orderNo)).toBe(false);
 
     const bad = await api(stack, 'GET', '/tasks?role=ceo');
@@ -143,12 +143,12 @@ describe('reviews', () => {
   });
 
   it('a sales approval moves the order on; approving again is 409', async () => {
-    const res = await api(stack, 'POST', `/orders/${orderNo}/reviews/sales`, { decision: 'approve', comment: '资料齐全' }, 'sales.lead');
+    const res = await api(stack, 'POST', `/orders/${orderNo}/reviews/sales`, { decision: 'approve', comment: '资料齐全' }, 'sales_manager');
     expect(res.status).toBe(200);
     expect(res.body.orderNo).toBe(orderNo);
     expect(res.body.stage).not.toBe('sales_review');
 
-    const again = await api(stack, 'POST', `/orders/${orderNo}/reviews/sales`, { decision: 'approve' }, 'sales.lead');
+    const again = await api(stack, 'POST', `/orders/${orderNo}/reviews/sales`, { decision: 'approve' }, 'sales_manager');
     expect(again.status).toBe(409);
   });
 });
@@ -202,7 +202,7 @@ describe('platform', () => {
       method: 'POST',
       url: '/orders',
       payload: JSON.stringify({ notes: 'x'.repeat(1024 * 1024 + 1) }),
-      headers: { 'content-type': 'application/json', 'idempotency-key': 'big-body-1' },
+      headers: { ...(await authHeaders(stack, 'sales')), 'content-type': 'application/json', 'idempotency-key': 'big-body-1' },
     });
     expect(big.statusCode).toBe(413);
     expect(big.json()).toMatchObject({ error: 'Payload Too Large' });

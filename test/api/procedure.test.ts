@@ -6,7 +6,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createFixture } from '../support/fixtures';
-import { placeOrder, waitForStage, waitForState, type OrderFixture } from '../support/orders';
+import { authHeaders, placeOrder, waitForStage, waitForState, type OrderFixture } from '../support/orders';
 import { closeTestPrisma } from '../support/db';
 import { startTestStack, type TestStack } from '../support/stack';
 import { changeIdFor } from '../../api/services/changes';
@@ -27,7 +27,7 @@ afterAll(async () => {
 type Method = 'GET' | 'POST' | 'PATCH';
 
 async function call(method: Method, url: string, body?: unknown, actor = 'sales', headers: Record<string, string> = {}) {
-  const res = await stack.app.inject({ method, url, payload: body as object | undefined, headers: { 'x-actor': actor, ...headers } });
+  const res = await stack.app.inject({ method, url, payload: body as object | undefined, headers: { ...(await authHeaders(stack, actor)), ...headers } });
   return { status: res.statusCode, headers: res.headers, body: res.body ? (res.json() as any) : undefined };
 }
 
@@ -90,7 +90,7 @@ describe('POST /orders/:orderNo/reviews/joint', () => {
     await waitForStage(stack, orderNo, 'joint_review');
     const url = `/orders/${orderNo}/reviews/joint`;
 
-    expect(await call('POST', url, { department: 'sales', decision: 'approve' }, 'sales_manager')).toMatchObject({ status: 400, body: { field: 'department' } });
+    expect(await call('POST', url, { department: 'sales', decision: 'approve' }, 'production')).toMatchObject({ status: 400, body: { field: 'department' } });
     expect(await call('POST', url, { department: 'logistics', decision: 'reject' }, 'logistics')).toMatchObject({ status: 400, body: { field: 'comment' } });
     expect(await call('POST', url, { department: 'logistics', decision: 'return', comment: 'x' }, 'logistics')).toMatchObject({ status: 400, body: { field: 'decision' } });
     expect((await call('POST', url, { department: 'finance', decision: 'approve' }, 'sales')).status).toBe(403);
@@ -230,9 +230,9 @@ describe('cancel, hold, release', () => {
   it('hold and release with a reason; the second of each is 409', async () => {
     const orderNo = await placeOrder(stack, f);
     await waitForStage(stack, orderNo, 'sales_review');
-    expect(await call('POST', `/orders/${orderNo}/hold`, {})).toMatchObject({ status: 400, body: { field: 'reason' } });
-    expect(await call('POST', `/orders/${orderNo}/hold`, { reason: ' ' })).toMatchObject({ status: 400, body: { field: 'reason' } });
-    expect(await call('POST', `/orders/${orderNo}/hold`, { reason: 'x'.repeat(501) })).toMatchObject({ status: 400, body: { field: 'reason' } });
+    expect(await call('POST', `/orders/${orderNo}/hold`, {}, 'sales_manager')).toMatchObject({ status: 400, body: { field: 'reason' } });
+    expect(await call('POST', `/orders/${orderNo}/hold`, { reason: ' ' }, 'sales_manager')).toMatchObject({ status: 400, body: { field: 'reason' } });
+    expect(await call('POST', `/orders/${orderNo}/hold`, { reason: 'x'.repeat(501) }, 'sales_manager')).toMatchObject({ status: 400, body: { field: 'reason' } });
     expect((await call('POST', `/orders/${orderNo}/release`, { reason: '无' }, 'finance_manager')).status).toBe(409);
 
     const hold = await call('POST', `/orders/${orderNo}/hold`, { reason: '信用审查' }, 'finance_manager');
@@ -254,7 +254,7 @@ describe('cancel, hold, release', () => {
     expect(res).toMatchObject({ status: 200, body: { orderNo, stage: 'cancelled' } });
     expect((await stack.prisma.order.findUniqueOrThrow({ where: { orderNo } })).stage).toBe('cancelled');
     expect((await call('POST', `/orders/${orderNo}/cancel`, { reason: '再次' })).status).toBe(409);
-    expect((await call('POST', `/orders/${orderNo}/hold`, { reason: '再次' })).status).toBe(409);
+    expect((await call('POST', `/orders/${orderNo}/hold`, { reason: '再次' }, 'sales_manager')).status).toBe(409);
     expect((await call('POST', '/orders/SO-1999-999999/cancel', { reason: 'x' })).status).toBe(404);
   });
 });
@@ -420,12 +420,13 @@ describe('risk register', () => {
 
   it('PATCH updates control, owner and status with an audit entry; 400 and 404', async () => {
     const url = `/risks/${ids.production}`;
-    expect(await call('PATCH', url, {})).toMatchObject({ status: 400, body: { field: 'body' } });
-    expect(await call('PATCH', url, { owner: 'ceo' })).toMatchObject({ status: 400, body: { field: 'owner' } });
-    expect(await call('PATCH', url, { status: 'solved' })).toMatchObject({ status: 400, body: { field: 'status' } });
-    expect(await call('PATCH', url, { control: '  ' })).toMatchObject({ status: 400, body: { field: 'control' } });
-    expect(await call('PATCH', url, { score: 1 })).toMatchObject({ status: 400, body: { field: 'score' } });
-    expect((await call('PATCH', '/risks/no-such-risk', { status: 'closed' })).status).toBe(404);
+    // The risk is production's: production and the managers may change it.
+    expect(await call('PATCH', url, {}, 'production')).toMatchObject({ status: 400, body: { field: 'body' } });
+    expect(await call('PATCH', url, { owner: 'ceo' }, 'production')).toMatchObject({ status: 400, body: { field: 'owner' } });
+    expect(await call('PATCH', url, { status: 'solved' }, 'production')).toMatchObject({ status: 400, body: { field: 'status' } });
+    expect(await call('PATCH', url, { control: '  ' }, 'production')).toMatchObject({ status: 400, body: { field: 'control' } });
+    expect(await call('PATCH', url, { score: 1 }, 'production')).toMatchObject({ status: 400, body: { field: 'score' } });
+    expect((await call('PATCH', '/risks/no-such-risk', { status: 'closed' }, 'sales_manager')).status).toBe(404);
 
     const res = await call('PATCH', url, { control: '加班生产，外协补充', owner: 'sales_manager', status: 'mitigated' }, 'sales_manager');
     expect(res).toMatchObject({ status: 200, body: { id: ids.production, orderNo: orderA, control: '加班生产，外协补充', owner: 'sales_manager', status: 'mitigated', score: 12 } });

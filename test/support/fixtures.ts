@@ -2,7 +2,8 @@
  * Master data of one test's own: a fresh customer (unique code, Chinese name,
  * a contact) and two fresh products, one in stock and one made to order, so
  * test files running in parallel never fight over shared rows. The region is
- * one all seeded carriers serve.
+ * one all seeded carriers serve. The customer is owned by the seeded `sales`
+ * user (the record-level rule: a sales user sees their own customers' orders).
  */
 import { randomBytes } from 'node:crypto';
 import type { PrismaClient } from '../../activities/infra/db';
@@ -16,6 +17,8 @@ export interface FixtureOptions {
   onHand?: number;
   /** Default: every payment term of the default policy. */
   allowedPaymentTerms?: string[];
+  /** The sales user who owns the customer; default `sales`; null: nobody. */
+  ownerUsername?: string | null;
 }
 
 export interface Fixture {
@@ -47,6 +50,9 @@ export async function createFixture(prisma: PrismaClient, opts: FixtureOptions =
   const language = opts.language ?? 'zh';
   const customerName = language === 'en' ? `Test Trading ${suffix} Ltd` : `测试华东贸易有限公司${suffix}`;
 
+  const ownerUsername = opts.ownerUsername === undefined ? 'sales' : opts.ownerUsername;
+  const owner = ownerUsername === null ? null : await prisma.user.findUniqueOrThrow({ where: { username: ownerUsername }, select: { id: true } });
+
   const customer = await prisma.customer.create({
     data: {
       code: customerCode,
@@ -57,6 +63,7 @@ export async function createFixture(prisma: PrismaClient, opts: FixtureOptions =
       creditHold: opts.creditHold ?? false,
       creditHoldReason: opts.creditHold ? '测试：信用冻结' : null,
       allowedPaymentTerms: opts.allowedPaymentTerms ?? ['PREPAYMENT', 'NET_15', 'NET_30', 'NET_60'],
+      ownerId: owner?.id ?? null,
       contacts: {
         create: { name: language === 'en' ? 'Alex Chen' : '王小明', email: customerEmail, phone: '+86 21 5555 0000' },
       },

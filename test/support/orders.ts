@@ -1,10 +1,61 @@
 /**
  * Driving orders in tests the way departments do: through the HTTP API
- * (app.inject), and reading the workflow's live state by query.
+ * (app.inject) as a seeded user with a real bearer token, and reading the
+ * workflow's live state by query.
  */
 import { randomUUID } from 'node:crypto';
+import type { PrismaClient } from '../../activities/infra/db';
+import { CALLER_ROLES } from '../../api/auth/roles';
+import { issueToken } from '../../api/auth/tokens';
 import { orderWorkflowId, getState, type OrderState, type Stage } from '../../workflows/order/contract';
 import type { TestStack } from './stack';
+
+/**
+ * The role a test username stands for: its own name when it is a role, else
+ * the longest role it starts with (`production_lead` -> production,
+ * `sales.lead` -> sales, `finance2` -> finance).
+ */
+export function roleOfUsername(username: string): string {
+  const role = [...CALLER_ROLES].sort((a, b) => b.length - a.length).find((r) => username === r || username.startsWith(r));
+  if (!role) throw new Error(`test user ${username}: no role can be derived from the name; use a seeded user or a name starting with a role`);
+  return role;
+}
+
+/** Tokens by username, for this test file (each file has its own module registry). */
+const tokens = new Map<string, Promise<string>>();
+
+/**
+ * A bearer token of the named user, issued through the token service (the
+ * user is created with the role its name implies when it does not exist).
+ */
+export function tokenFor(stack: { prisma: PrismaClient }, username: string): Promise<string> {
+  let token = tokens.get(username);
+  if (!token) {
+    token = (async () => {
+      const role = roleOfUsername(username);
+      const user = await stack.prisma.user.upsert({
+        where: { username },
+        update: {},
+        create: { username, name: username, email: `${username}@example.com`, role },
+      });
+      const issued = await issueToken(stack.prisma, {
+        username,
+        name: 'test',
+        kind: user.role === 'carrier' ? 'service' : 'user',
+        ttlDays: 1,
+      });
+      return issued.token;
+    })();
+    tokens.set(username, token);
+    token.catch(() => tokens.delete(username));
+  }
+  return token;
+}
+
+/** `{ authorization: 'Bearer …' }` for the named user. */
+export async function authHeaders(stack: { prisma: PrismaClient }, username: string): Promise<Record<string, string>> {
+  return { authorization: `Bearer ${await tokenFor(stack, username)}` };
+}
 
 export interface OrderFixture {
   customerId: string;
@@ -28,9 +79,24 @@ export function intakeBody(f: OrderFixture, over: Record<string, unknown> = {}):
   };
 }
 
-export async function api(stack: TestStack, method: 'GET' | 'POST', url: string, body?: unknown, actor = 'sales', headers: Record<string, string> = {}) {
-  const res = await stack.app.inject({ method, url, payload: body as object | undefined, headers: { 'x-actor': actor, ...headers } });
-  return { status: res.statusCode, body: res.body ? (res.json() as any) : undefined };
+/** A request as `actor` (a username; null: no token). Headers given win, e.g. a test's own `authorization`. */
+export async function api(
+  stack: TestStack,
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+  url: string,
+  body?: unknown,
+  actor: string | null = 'sales',
+  headers: Record<string, string> = {},
+) {
+  const auth = actor === null ? {} : await authHeaders(stack, actor);
+  const res = await stack.app.inject({ method, url, payload: body as object | undefined, headers: { ...auth, ...headers } });
+  let parsed: any;
+  try {
+    parsed = res.body ? res.json() : undefined;
+  } catch {
+    parsed = res.body;
+  }
+  return { status: res.statusCode, headers: res.headers, body: parsed };
 }
 
 /** Intake through the API; returns the order number. */
