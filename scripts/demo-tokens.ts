@@ -2,7 +2,9 @@
  * Demo tokens: one bearer token per seeded user (SEED_USERS), valid 7 days,
  * named `demo`; the user's earlier `demo` tokens are revoked first, so only
  * the newest set works. Prints a table (username, role, token) and writes it
- * to .data/demo-tokens.txt (gitignored, readable by this user only).
+ * to .data/demo-tokens.txt, and as shell variables (TOKEN_SALES, TOKEN_FINANCE, ...)
+ * to .data/demo-tokens.env for the README's curl walkthrough (both gitignored,
+ * readable by this user only).
  * `npm start` runs it after the database step and shows the table.
  *
  *   npx tsx scripts/demo-tokens.ts [--quiet]   (DATABASE_URL from .env / the environment)
@@ -20,6 +22,7 @@ import { SEED_USERS } from '../prisma/seed';
 export const DEMO_TOKEN_NAME = 'demo';
 export const DEMO_TOKEN_DAYS = 7;
 export const DEMO_TOKENS_FILE = join(__dirname, '..', '.data', 'demo-tokens.txt');
+export const DEMO_TOKENS_ENV = join(__dirname, '..', '.data', 'demo-tokens.env');
 
 export interface DemoToken {
   username: string;
@@ -46,6 +49,11 @@ export async function issueDemoTokens(prisma: PrismaClient, now = new Date()): P
   return out;
 }
 
+/** `export TOKEN_SALES_MANAGER=so_...` lines, for `source .data/demo-tokens.env`. */
+export function formatEnv(tokens: DemoToken[]): string {
+  return tokens.map((t) => `export TOKEN_${t.username.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}=${t.token}`).join('\n');
+}
+
 export function formatTable(tokens: DemoToken[]): string {
   const w1 = Math.max(8, ...tokens.map((t) => t.username.length));
   const w2 = Math.max(4, ...tokens.map((t) => t.role.length));
@@ -66,6 +74,8 @@ async function main(): Promise<void> {
     mkdirSync(dirname(DEMO_TOKENS_FILE), { recursive: true });
     writeFileSync(DEMO_TOKENS_FILE, `${table}\n`, { mode: 0o600 });
     chmodSync(DEMO_TOKENS_FILE, 0o600);
+    writeFileSync(DEMO_TOKENS_ENV, `${formatEnv(tokens)}\n`, { mode: 0o600 });
+    chmodSync(DEMO_TOKENS_ENV, 0o600);
     if (!quiet) process.stdout.write(`${table}\n`);
   } finally {
     await prisma.$disconnect();

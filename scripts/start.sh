@@ -136,7 +136,7 @@ step "database (create if missing, migrate, seed)"
 
 step "demo tokens (one per seeded user, valid 7 days; the previous demo tokens are revoked)"
 DEMO_TOKENS="$("$TSX" scripts/demo-tokens.ts)" || die "could not issue the demo tokens (see above)"
-note "written to .data/demo-tokens.txt (readable by you only)"
+note "written to .data/demo-tokens.txt and, as shell variables, .data/demo-tokens.env (readable by you only)"
 
 # --- 6. processes ----------------------------------------------------------
 
