@@ -4,16 +4,16 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { DateTime, Nullable, errors } from '../schemas';
+import { DateTime, Line, Nullable, errors } from '../schemas';
 import { listAudit } from '../services/audit';
 
 const AuditQuery = Type.Object(
   {
-    orderNo: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
-    actor: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-    action: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'e.g. `POST /orders/:orderNo/payments` or `order.create`' })),
-    entity: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'order, production_order, complaint, risk, api_token, ...' })),
-    entityId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    orderNo: Type.Optional(Line(32)),
+    actor: Type.Optional(Line(64)),
+    action: Type.Optional(Line(200, { description: 'e.g. `POST /orders/:orderNo/payments` or `order.create`' })),
+    entity: Type.Optional(Line(64, { description: 'order, production_order, complaint, risk, api_token, ...' })),
+    entityId: Type.Optional(Line(64)),
     from: Type.Optional(DateTime('At or after')),
     to: Type.Optional(DateTime('At or before')),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),

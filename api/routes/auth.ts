@@ -8,7 +8,7 @@ import { Type } from 'typebox';
 import { userOf } from '../auth/plugin';
 import { MAX_TTL_DAYS, TOKEN_KINDS, TokenError, issueToken, revokeToken, tokenStatus } from '../auth/tokens';
 import { HttpError, notFound } from '../errors';
-import { DateTime, Id, Nullable, errors } from '../schemas';
+import { DateTime, Id, Line, Nullable, errors } from '../schemas';
 
 const Username = Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z0-9_.-]+$' });
 
@@ -24,7 +24,7 @@ const Me = Type.Object({
 
 const IssueBody = Type.Object(
   {
-    name: Type.String({ minLength: 1, maxLength: 100, description: 'What the token is for, e.g. "laptop" or "carrier webhook"' }),
+    name: Line(100, { description: 'What the token is for, e.g. "laptop" or "carrier webhook"' }),
     kind: Type.Optional(Type.Enum([...TOKEN_KINDS], { description: 'user (default) or service' })),
     ttlDays: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_TTL_DAYS, default: 30 })),
   },

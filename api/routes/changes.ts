@@ -7,7 +7,7 @@ import { Type } from 'typebox';
 import { DEPARTMENTS, correctOrder, reviewChange } from '../../workflows/order/contract';
 import { actorOf } from '../actor';
 import { badRequest } from '../errors';
-import { DateTime, Id, Nullable, OrderChangesSchema, OrderNo, OrderNoParams, Reason, StageResult, errors } from '../schemas';
+import { DateTime, FreeText, Id, IdempotencyKey, Nullable, OrderChangesSchema, OrderNo, OrderNoParams, Reason, StageResult, errors } from '../schemas';
 import { updateOrder } from '../services/commands';
 import { checkChanges, fileOrderChange, listOrderChanges } from '../services/changes';
 
@@ -25,11 +25,7 @@ const ChangeBody = Type.Object(
 );
 
 const ChangeHeaders = Type.Object({
-  'idempotency-key': Type.String({
-    minLength: 8,
-    maxLength: 100,
-    description: 'Client-chosen key; repeating the request with it files nothing twice',
-  }),
+  'idempotency-key': IdempotencyKey('Client-chosen key (8-100 visible ASCII characters); repeating the request with it files nothing twice'),
 });
 
 const ChangeResult = Type.Object({
@@ -43,7 +39,7 @@ const ChangeReviewBody = Type.Object(
   {
     department: Type.Enum([...DEPARTMENTS]),
     decision: Type.Enum(['approve', 'reject']),
-    comment: Type.Optional(Type.String({ maxLength: 2000, description: 'Required when rejecting' })),
+    comment: Type.Optional(FreeText(2000, { description: 'Required when rejecting' })),
   },
   { additionalProperties: false },
 );

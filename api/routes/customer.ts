@@ -5,13 +5,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { actorOf } from '../actor';
-import { Complaint, DateTime, Id, Nullable, OrderNoParams, errors } from '../schemas';
+import { Complaint, DateTime, FreeText, Id, Nullable, OrderNoParams, errors } from '../schemas';
 import { addFeedback, fileComplaint, resolveComplaint } from '../services/customer';
 
 const FeedbackBody = Type.Object(
   {
     rating: Type.Integer({ minimum: 1, maximum: 5 }),
-    comment: Type.Optional(Type.String({ maxLength: 2000 })),
+    comment: Type.Optional(FreeText(2000)),
   },
   { additionalProperties: false },
 );
@@ -27,7 +27,7 @@ const FeedbackResult = Type.Object({
 
 const ComplaintBody = Type.Object(
   {
-    text: Type.String({ minLength: 1, maxLength: 4000 }),
+    text: FreeText(4000, { minLength: 1 }),
     owner: Type.Optional(
       Type.String({ pattern: '^[a-z0-9_.-]{1,64}$', maxLength: 64, description: 'Username of an active user; default: an active sales manager' }),
     ),
@@ -35,7 +35,7 @@ const ComplaintBody = Type.Object(
   { additionalProperties: false },
 );
 
-const ResolveBody = Type.Object({ resolution: Type.String({ minLength: 1, maxLength: 4000 }) }, { additionalProperties: false });
+const ResolveBody = Type.Object({ resolution: FreeText(4000, { minLength: 1 }) }, { additionalProperties: false });
 
 const customer: FastifyPluginAsyncTypebox = async (app) => {
   app.post(

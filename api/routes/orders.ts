@@ -12,10 +12,15 @@ import {
   DateOnly,
   DateTime,
   Escalation,
+  FreeText,
+  IdempotencyKey,
+  Line,
   Money,
   Nullable,
   OrderNo,
   OrderNoParams,
+  Phone,
+  Postcode,
   StageSchema,
   TaxRate,
   errors,
@@ -23,16 +28,15 @@ import {
 import { intakeOrder } from '../services/intake';
 import { getOrder, listOrders } from '../services/orders';
 
-const Text = (maxLength: number, description?: string) =>
-  Type.String({ minLength: 1, maxLength, ...(description ? { description } : {}) });
+const Text = (maxLength: number, description?: string) => Line(maxLength, description ? { description } : {});
 
 export const CHANNELS = ['phone', 'email', 'fax', 'ecommerce', 'api'] as const;
 
 const IntakeLine = Type.Object(
   {
-    productId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Product id; or give sku' })),
-    sku: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Product SKU; or give productId' })),
-    specification: Type.Optional(Type.String({ maxLength: 500 })),
+    productId: Type.Optional(Line(64, { description: 'Product id; or give sku' })),
+    sku: Type.Optional(Line(64, { description: 'Product SKU; or give productId' })),
+    specification: Type.Optional(FreeText(500)),
     quantity: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
     unitPrice: Money('Unit price before tax'),
     taxRate: TaxRate,
@@ -42,12 +46,12 @@ const IntakeLine = Type.Object(
 
 const IntakeBody = Type.Object(
   {
-    customerId: Type.String({ minLength: 1, maxLength: 64 }),
+    customerId: Line(64),
     channel: Type.Enum([...CHANNELS]),
     contact: Type.Object(
       {
         name: Text(100),
-        phone: Type.Optional(Type.String({ minLength: 3, maxLength: 40, pattern: '^[0-9+() -]+$' })),
+        phone: Type.Optional(Phone),
         email: Type.Optional(Type.String({ format: 'email', maxLength: 254 })),
       },
       { additionalProperties: false },
@@ -57,29 +61,25 @@ const IntakeBody = Type.Object(
     deliveryAddress: Type.Object(
       {
         recipient: Text(100),
-        phone: Type.String({ minLength: 3, maxLength: 40, pattern: '^[0-9+() -]+$' }),
+        phone: Phone,
         region: Text(50, 'Province or region, e.g. 浙江'),
         city: Text(50),
         line1: Text(200),
-        postcode: Type.Optional(Type.String({ minLength: 1, maxLength: 16, pattern: '^[A-Za-z0-9 -]+$' })),
+        postcode: Type.Optional(Postcode),
       },
       { additionalProperties: false },
     ),
-    paymentTerms: Type.String({ minLength: 1, maxLength: 32, description: 'A payment term of the policy, e.g. NET_30' }),
+    paymentTerms: Line(32, { description: 'A payment term of the policy, e.g. NET_30' }),
     currency: Type.Optional(Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217; default CNY' })),
     special: Type.Optional(Type.Boolean({ description: 'A flagged special order (goes to joint review)' })),
-    notes: Type.Optional(Type.String({ maxLength: 2000 })),
+    notes: Type.Optional(FreeText(2000)),
     lines: Type.Array(IntakeLine, { minItems: 1, maxItems: 200 }),
   },
   { additionalProperties: false },
 );
 
 const IntakeHeaders = Type.Object({
-  'idempotency-key': Type.String({
-    minLength: 8,
-    maxLength: 100,
-    description: 'Client-chosen key; repeating a request with it returns the same order',
-  }),
+  'idempotency-key': IdempotencyKey('Client-chosen key (8-100 visible ASCII characters); repeating a request with it returns the same order'),
 });
 
 const IntakeResult = Type.Object({
@@ -93,7 +93,7 @@ const IntakeResult = Type.Object({
 const ListQuery = Type.Object(
   {
     stage: Type.Optional(StageSchema),
-    customerId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    customerId: Type.Optional(Line(64)),
     riskLevel: Type.Optional(Type.Enum(['low', 'medium', 'high'])),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
     cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9_-]+$' })),

@@ -8,14 +8,14 @@ import { Type } from 'typebox';
 import { recordPayment } from '../../workflows/order/contract';
 import { actorOf } from '../actor';
 import { badRequest } from '../errors';
-import { Amount, DateTime, Money, OrderNoParams, errors } from '../schemas';
+import { Amount, DateTime, Line, Money, OrderNoParams, errors } from '../schemas';
 import { updateOrder } from '../services/commands';
 import { notInFuture } from '../time';
 
 const PaymentBody = Type.Object(
   {
     amount: Money('Amount received, in the order currency'),
-    reference: Type.String({ minLength: 1, maxLength: 64, description: 'Bank or remittance reference; one payment per reference' }),
+    reference: Line(64, { description: 'Bank or remittance reference; one payment per reference' }),
     paidAt: DateTime('When the money arrived; not in the future'),
   },
   { additionalProperties: false },

@@ -7,7 +7,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { productionComplete, productionProgress } from '../../workflows/order/contract';
 import { actorOf } from '../actor';
-import { Id, StageResult, errors } from '../schemas';
+import { FreeText, Id, StageResult, errors } from '../schemas';
 import { productionOrderRef, refuseClosed, sendUpdate } from '../services/commands';
 
 const Params = Type.Object({ id: Id });
@@ -20,7 +20,7 @@ const ProgressBody = Type.Object(
 const CompleteBody = Type.Object(
   {
     qcPassed: Type.Boolean({ description: 'Quality check result; false means rework and a new finish date' }),
-    note: Type.Optional(Type.String({ maxLength: 2000 })),
+    note: Type.Optional(FreeText(2000)),
   },
   { additionalProperties: false },
 );

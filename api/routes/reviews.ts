@@ -17,13 +17,13 @@ import {
 import type { UpdateDefinition } from '@temporalio/common';
 import { actorOf } from '../actor';
 import { badRequest } from '../errors';
-import { OrderNoParams, StageResult, errors } from '../schemas';
+import { FreeText, OrderNoParams, StageResult, errors } from '../schemas';
 import { updateOrder } from '../services/commands';
 
 const ReviewBody = Type.Object(
   {
     decision: Type.Enum(['approve', 'reject', 'return']),
-    comment: Type.Optional(Type.String({ maxLength: 2000, description: 'Required when rejecting' })),
+    comment: Type.Optional(FreeText(2000, { description: 'Required when rejecting' })),
   },
   { additionalProperties: false },
 );
@@ -32,7 +32,7 @@ const JointReviewBody = Type.Object(
   {
     department: Type.Enum([...JOINT_DEPARTMENTS]),
     decision: Type.Enum(['approve', 'reject']),
-    comment: Type.Optional(Type.String({ maxLength: 2000, description: 'Required when rejecting' })),
+    comment: Type.Optional(FreeText(2000, { description: 'Required when rejecting' })),
   },
   { additionalProperties: false },
 );

@@ -7,14 +7,14 @@ import { Type } from 'typebox';
 import { RISK_CATEGORIES } from '../../workflows/domain/risk';
 import { actorOf } from '../actor';
 import { scopedOwnerId } from '../auth/rules';
-import { DateTime, Id, Nullable, RoleSchema, errors } from '../schemas';
+import { DateTime, FreeText, Id, Line, Nullable, RoleSchema, errors } from '../schemas';
 import { RISK_STATUSES, listRisks, updateRisk } from '../services/risks';
 
 const RiskQuery = Type.Object(
   {
     category: Type.Optional(Type.Enum([...RISK_CATEGORIES])),
     level: Type.Optional(Type.Enum(['low', 'medium', 'high'])),
-    customerId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    customerId: Type.Optional(Line(64)),
     owner: Type.Optional(RoleSchema),
     status: Type.Optional(Type.Enum([...RISK_STATUSES], { default: 'open' })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
@@ -49,7 +49,7 @@ const RiskList = Type.Object({
 
 const RiskPatch = Type.Object(
   {
-    control: Type.Optional(Type.String({ minLength: 1, maxLength: 500, description: 'The control measure' })),
+    control: Type.Optional(FreeText(500, { minLength: 1, description: 'The control measure' })),
     owner: Type.Optional(RoleSchema),
     status: Type.Optional(Type.Enum([...RISK_STATUSES])),
   },
