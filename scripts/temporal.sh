@@ -19,6 +19,9 @@ CLI_VERSION="v1.5.1"
 TOOLS_BIN="$ROOT/.tools/bin"
 TEMPORAL="$TOOLS_BIN/temporal"
 DATA_DIR="$ROOT/.data"
+# The API's codec endpoint for the Web UI (HOST and PORT are the API's, see
+# .env.example); read before PORT is reused below for the Temporal port.
+CODEC_ENDPOINT="${TEMPORAL_UI_CODEC_ENDPOINT:-http://${HOST:-127.0.0.1}:${PORT:-3000}/codec}"
 PORT="${TEMPORAL_PORT:-7233}"
 UI_PORT="${TEMPORAL_UI_PORT:-8233}"
 ADDRESS="127.0.0.1:$PORT"
@@ -94,7 +97,7 @@ start() {
     --log-level warn
     # Payloads are encrypted (activities/infra/codec.ts); the Web UI decodes them
     # through the API's codec endpoint, for users who signed in there.
-    --ui-codec-endpoint "${TEMPORAL_UI_CODEC_ENDPOINT:-http://${HOST:-127.0.0.1}:${PORT:-3000}/codec}")
+    --ui-codec-endpoint "$CODEC_ENDPOINT")
   local sa
   for sa in "${SEARCH_ATTRIBUTES[@]}"; do args+=(--search-attribute "$sa"); done
   log "starting the dev server (state in .data/temporal.db, log in .data/temporal.log)"

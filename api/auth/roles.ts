@@ -49,6 +49,14 @@ export interface RouteAccess {
   target?: { kind: TargetKind; param: string };
   /** A route that creates a thing: its kind and the response field with its key. */
   creates?: { kind: TargetKind; field: string };
+  /**
+   * A cookie that carries the token when there is no Authorization header
+   * (the Temporal Web UI calls the codec from the browser and cannot send
+   * ours). Verified exactly like the header.
+   */
+  sessionCookie?: string;
+  /** false: a write that changes nothing (the codec), so no audit row per call. */
+  audit?: false;
 }
 
 const ALL_STAFF: readonly Role[] = ROLES;
@@ -77,6 +85,11 @@ export const CREDIT_HOLD_ROLES: readonly CallerRole[] = FINANCE;
 export const CREDIT_HOLD_RELEASERS: readonly CallerRole[] = ['finance_manager'];
 
 const order = { kind: 'order', param: 'orderNo' } as const;
+
+/** Who may read (and make) encrypted Temporal payloads through the codec endpoint: authorized ops. */
+export const CODEC_ROLES: readonly Role[] = ['admin', 'auditor', 'sales_manager', 'finance_manager'];
+/** The codec's session cookie (api/routes/codec.ts): the token, HttpOnly, Path=/codec. */
+export const CODEC_COOKIE = 'codec_session';
 
 export const ROUTE_ACCESS: readonly RouteAccess[] = [
   // Orders
@@ -147,13 +160,25 @@ export const ROUTE_ACCESS: readonly RouteAccess[] = [
     creates: { kind: 'token', field: 'id' },
   },
   { method: 'POST', url: '/tokens/:id/revoke', roles: WRITERS, rule: 'tokenOwner', target: { kind: 'token', param: 'id' } },
+  // The Temporal Web UI's remote codec (api/routes/codec.ts): decrypts payloads for authorized ops.
+  // The session is audited; single decode/encode calls change nothing and are not.
+  { method: 'POST', url: '/codec/session', roles: CODEC_ROLES },
+  { method: 'POST', url: '/codec/decode', roles: CODEC_ROLES, sessionCookie: CODEC_COOKIE, audit: false },
+  { method: 'POST', url: '/codec/encode', roles: CODEC_ROLES, sessionCookie: CODEC_COOKIE, audit: false },
 ];
 
-/** Routes anyone may call without a token: liveness and the OpenAPI document. */
-export const PUBLIC_ROUTES: readonly { method: 'GET'; url: string; prefix?: boolean }[] = [
+/**
+ * Routes anyone may call without a token: liveness, the OpenAPI document, the
+ * codec's sign-in page and the CORS preflights of the codec (browsers send
+ * those without credentials).
+ */
+export const PUBLIC_ROUTES: readonly { method: 'GET' | 'OPTIONS'; url: string; prefix?: boolean }[] = [
   { method: 'GET', url: '/health' },
   { method: 'GET', url: '/docs' },
   { method: 'GET', url: '/docs/', prefix: true },
+  { method: 'GET', url: '/codec/login' },
+  { method: 'OPTIONS', url: '/codec/decode' },
+  { method: 'OPTIONS', url: '/codec/encode' },
 ];
 
 export const routeKey = (method: string, url: string) => `${method.toUpperCase()} ${url}`;
@@ -206,6 +231,8 @@ export function renderRolesTable(): string {
       if (['/orders', '/tasks', '/risks'].includes(r.url) && r.method === 'GET') also.push('sales: filtered to own customers');
       if (r.method === 'POST' && r.url === '/orders') also.push('sales: own customers only (else 400 on customerId)');
       if (r.url === '/tokens' && r.method === 'GET') also.push('admin: all tokens; others: their own');
+      if (r.sessionCookie) also.push(`or the \`${r.sessionCookie}\` cookie of \`POST /codec/session\` (Temporal Web UI); not audited per call`);
+      if (r.url === '/codec/session') also.push(`sets the \`${CODEC_COOKIE}\` cookie (HttpOnly, Path=/codec, at most 8 h)`);
       return `| \`${r.method} ${r.url}\` | ${r.roles.join(', ')} | ${also.join('; ')} |`;
     }),
     ...PUBLIC_ROUTES.filter((p) => !p.prefix).map((p) => `| \`${p.method} ${p.url}\`${p.url === '/docs' ? ', `/docs/*`' : ''} | public | |`),
@@ -215,6 +242,7 @@ export function renderRolesTable(): string {
     '',
     'Every successful command (POST, PATCH, DELETE) is written to the append-only audit trail with the',
     'caller, the action, the address, and the order’s state before and after; `GET /audit` reads it.',
+    'The codec’s decode and encode change nothing and are not recorded one by one; signing in to it is.',
     '',
   ];
   return lines.join('\n');
