@@ -137,6 +137,8 @@ export const KPI_SQL = {
       ) t
      WHERE nx.at >= ${ts(p.start)} AND nx.at < ${ts(p.end)}
        AND nx.seq > 1
+       -- from_stage is the stage left (the entering row's to_stage): skips probes for untimed stages.
+       AND nx.from_stage IN (${Prisma.join(TIMED)})
        AND t.deadline IS NOT NULL
        AND t.to_stage IN (${Prisma.join(TIMED)})
      GROUP BY t.to_stage`,

@@ -25,6 +25,7 @@ import { HttpError, errorHandler, notFoundHandler } from './errors';
 import audit from './routes/audit';
 import auth from './routes/auth';
 import changes from './routes/changes';
+import codec from './routes/codec';
 import customer from './routes/customer';
 import health from './routes/health';
 import holds from './routes/holds';
@@ -117,6 +118,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
         { name: 'audit' },
         { name: 'kpis' },
         { name: 'auth' },
+        { name: 'codec', description: 'The Temporal Web UI’s remote payload codec (decrypts workflow payloads for authorized ops)' },
         { name: 'health' },
       ],
       components: {
@@ -141,6 +143,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(audit);
   await app.register(kpis);
   await app.register(auth);
+  await app.register(codec);
 
   return app as unknown as FastifyInstance;
 }

@@ -7,11 +7,15 @@
  *     app from starting; so does an entry for a route that does not exist;
  *   - onRequest (after the rate limit): `Authorization: Bearer <token>` ->
  *     `request.user = { id, username, role, kind }`, else 401; a role the
- *     table does not list for the route -> 403, before the body is parsed;
+ *     table does not list for the route -> 403, before the body is parsed.
+ *     A route with a `sessionCookie` in the table also takes the token from
+ *     that cookie when there is no Authorization header (the codec, for the
+ *     Temporal Web UI), verified the same way;
  *   - preHandler (after validation): the target is loaded; a `sales` user
  *     gets 404 for orders of customers they do not own; the route's rule
  *     (api/auth/rules.ts) is checked;
- *   - onSend of a successful write: one audit_trail row (api/services/command-audit.ts).
+ *   - onSend of a successful write: one audit_trail row (api/services/command-audit.ts),
+ *     unless the table says `audit: false` (a write that changes nothing).
  *
  * Registered with skip-override so its hooks see the routes of every plugin.
  */
@@ -62,11 +66,29 @@ function append<T>(existing: T | T[] | undefined, hook: T, where: 'first' | 'las
   return list;
 }
 
-function bearerToken(request: FastifyRequest): string | undefined {
+/** The token of `Authorization: Bearer <token>`; undefined without the header, empty when it is malformed. */
+export function bearerToken(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
   if (header === undefined) return undefined;
   const m = /^Bearer[ ]+(\S+)\s*$/i.exec(header);
   return m ? m[1] : '';
+}
+
+/** The value of the named cookie, or undefined. */
+export function cookieValue(request: FastifyRequest, name: string): string | undefined {
+  const header = request.headers.cookie;
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0 || part.slice(0, eq).trim() !== name) continue;
+    const raw = part.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1');
+    try {
+      return decodeURIComponent(raw);
+    } catch {
+      return raw;
+    }
+  }
+  return undefined;
 }
 
 const authPlugin: FastifyPluginAsync<AuthPluginOptions> = async (app, opts) => {
@@ -76,7 +98,7 @@ const authPlugin: FastifyPluginAsync<AuthPluginOptions> = async (app, opts) => {
   const authenticate =
     (access: RouteAccess): Hook =>
     async (request) => {
-      const token = bearerToken(request);
+      const token = bearerToken(request) ?? (access.sessionCookie ? cookieValue(request, access.sessionCookie) : undefined);
       if (token === undefined) throw unauthorized(MISSING);
       const user = token ? await verifyToken(app.prisma, token) : null;
       if (!user) {
@@ -161,7 +183,7 @@ const authPlugin: FastifyPluginAsync<AuthPluginOptions> = async (app, opts) => {
     route.config = { ...(route.config ?? {}), access };
     route.onRequest = append(route.onRequest as Hook | Hook[] | undefined, authenticate(access)) as RouteOptions['onRequest'];
     route.preHandler = append(route.preHandler as Hook | Hook[] | undefined, authorize(access), 'first') as RouteOptions['preHandler'];
-    if (isWrite(access.method))
+    if (isWrite(access.method) && access.audit !== false)
       route.onSend = append(route.onSend as SendHook | SendHook[] | undefined, audit(access)) as RouteOptions['onSend'];
     if (route.schema) {
       const roles = `Roles: ${access.roles.join(', ')}.`;

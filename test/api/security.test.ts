@@ -124,6 +124,9 @@ const WALK: Record<string, (role: CallerRole) => Req> = {
   'GET /tokens': () => ({ url: '/tokens?limit=1' }),
   'POST /users/:username/tokens': () => ({ url: '/users/marketing/tokens', body: { name: 'walk', ttlDays: 1 } }),
   'POST /tokens/:id/revoke': () => ({ url: '/tokens/no-such-token/revoke' }),
+  'POST /codec/session': () => ({ url: '/codec/session' }),
+  'POST /codec/decode': () => ({ url: '/codec/decode', body: { payloads: [] } }),
+  'POST /codec/encode': () => ({ url: '/codec/encode', body: { payloads: [] } }),
 };
 
 async function send(route: RouteAccess, req: Req, actor: string | null, extra: Record<string, string> = {}) {

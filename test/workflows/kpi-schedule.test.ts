@@ -12,6 +12,7 @@ import type { ScheduleHandle } from '@temporalio/client';
 import { KPI_SCHEDULES, ensureKpiSchedules } from '../../scripts/schedules';
 import type { PeriodKpis } from '../../activities/kpi';
 import { lastEndedPeriod, periodCloseWorkflow } from '../../workflows/kpi/workflow';
+import { periodOf, shiftPeriod } from '../../workflows/domain/kpi';
 import { closeTestPrisma } from '../support/db';
 import { startTestStack, type TestStack } from '../support/stack';
 
@@ -98,6 +99,20 @@ test('triggering the monthly close archives the month that ended; a second trigg
   expect(rows[0].computedAt).toEqual(row1.computedAt);
   expect(rows[0].data).toEqual(row1.data);
   expect(await stack.prisma.auditEntry.count({ where: { key: `kpi:${period}` } })).toBe(1);
+});
+
+test('a run caught up late (backfill) closes the period it was scheduled for, not the latest one', async () => {
+  await ensureKpiSchedules(stack.client, stack.taskQueue);
+  const handle = stack.client.schedule.getHandle('kpi-close-month');
+  const before = (await handle.describe()).info.recentActions.length;
+  // The action due at 00:05 on the 1st of last month: it closes the month before last.
+  const lastMonth = shiftPeriod(periodOf('month', new Date().toISOString()), -1);
+  const from = new Date(lastMonth.start);
+  await handle.backfill([{ start: from, end: new Date(from.getTime() + 10 * 60_000) }]);
+  const run = await nthAction(handle, before + 1);
+  const result = (await stack.client.workflow.getHandle(run.workflowId, run.runId).result()) as PeriodKpis;
+  expect(result.period).toBe(shiftPeriod(lastMonth, -1).key);
+  expect(await stack.prisma.kpiArchive.count({ where: { period: result.period } })).toBe(1);
 });
 
 test('a close for a named period of another kind is refused', async () => {

@@ -8,6 +8,7 @@
  * (workflowInfo), never from the clock or I/O.
  */
 import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { createActivities } from '../../activities';
 import type { PeriodKpis } from '../../activities/kpi';
 import { PERIOD_KINDS, parsePeriod, periodOf, shiftPeriod, type PeriodKind } from '../domain/kpi';
@@ -26,6 +27,9 @@ export interface PeriodCloseInput {
   /** "2026-11", "2026-Q4", "2026"; default: the period of `kind` that ended most recently before the start. */
   period?: string;
 }
+
+/** Set by Temporal on a workflow a schedule started: the action's nominal time. */
+const SCHEDULED_START = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
 
 /** The period of `kind` that ended most recently at or before `isoTime`. */
 export function lastEndedPeriod(kind: PeriodKind, isoTime: string): string {
@@ -47,9 +51,12 @@ export async function periodCloseWorkflow(input: PeriodCloseInput): Promise<Peri
       throw ApplicationFailure.create({ message: `period ${p.key} is a ${p.kind}, not a ${input.kind}`, type: FAILURE.badInput, nonRetryable: true });
     period = p.key;
   } else {
-    // A scheduled run starts just after the boundary: the period that ended is the one before
-    // the start. startTime (not runStartTime) stays the same across retries of the workflow.
-    period = lastEndedPeriod(input.kind, workflowInfo().startTime.toISOString());
+    // A scheduled run starts just after the boundary: the period that ended is the one before its
+    // scheduled time (so a run caught up late still closes the period it was scheduled for), else
+    // before the start (startTime, not runStartTime: the same across retries of the workflow).
+    const info = workflowInfo();
+    const scheduled = info.typedSearchAttributes.get(SCHEDULED_START);
+    period = lastEndedPeriod(input.kind, (scheduled ?? info.startTime).toISOString());
   }
   return archiveKpis({ period });
 }
