@@ -134,6 +134,9 @@ fi
 step "database (create if missing, migrate, seed)"
 "$TSX" scripts/db-setup.ts
 
+step "KPI schedules (performance archive: month, quarter and year close)"
+"$TSX" scripts/schedules.ts || die "could not create the KPI schedules (Temporal Schedules kpi-close-*)"
+
 step "demo tokens (one per seeded user, valid 7 days; the previous demo tokens are revoked)"
 DEMO_TOKENS="$("$TSX" scripts/demo-tokens.ts)" || die "could not issue the demo tokens (see above)"
 note "written to .data/demo-tokens.txt and, as shell variables, .data/demo-tokens.env (readable by you only)"
