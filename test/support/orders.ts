@@ -139,19 +139,25 @@ export const waitForStage = (stack: TestStack, orderNo: string, stage: Stage, ti
   waitForState(stack, orderNo, (s) => s.stage === stage, timeoutMs);
 
 /**
- * Saves the order's history (its latest run) under test/replay/histories when
- * RECORD_HISTORIES=1, for the replay test that guards running orders against
- * incompatible workflow changes. Re-record only when behaviour changes on purpose.
+ * Saves the order's history (its latest run), exported from the dev server
+ * with the Temporal CLI, under test/replay/histories when RECORD_HISTORIES=1,
+ * for the replay test that guards running orders against incompatible
+ * workflow changes. Re-record only when behaviour changes on purpose.
  */
 export async function recordHistory(stack: TestStack, orderNo: string, name: string): Promise<void> {
   if (process.env.RECORD_HISTORIES !== '1') return;
-  const { historyToJSON } = await import('@temporalio/common/lib/proto-utils');
-  const { mkdir, writeFile } = await import('node:fs/promises');
+  const { execFileSync } = await import('node:child_process');
+  const { mkdirSync, writeFileSync } = await import('node:fs');
   const { join } = await import('node:path');
-  const history = await orderHandle(stack, orderNo).fetchHistory();
+  const cli = join(__dirname, '..', '..', '.tools', 'bin', 'temporal');
+  const json = execFileSync(
+    cli,
+    ['workflow', 'show', '--workflow-id', orderHandle(stack, orderNo).workflowId, '--address', stack.config.temporalAddress, '--namespace', stack.config.temporalNamespace, '--output', 'json'],
+    { maxBuffer: 64 * 1024 * 1024 },
+  );
   const dir = join(__dirname, '..', 'replay', 'histories');
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, `${name}.json`), historyToJSON(history));
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `${name}.json`), json);
 }
 
 /** The failure an update was refused with (validator or handler), for assertions on its type and message. */
