@@ -21,14 +21,13 @@
  */
 import type { ActivityDeps } from './index';
 import type { Product } from '../generated/prisma/client';
-import type { OrderChanges, OrderLineInput, ProductionState } from '../workflows/order/contract';
-import { chooseCarrier, type CarrierOption } from '../workflows/domain/carriers';
-import { fixed, fmt, money, orderTotals } from '../workflows/domain/money';
+import { orderLineInput, type OrderChanges, type OrderLineInput, type ProductionState } from '../workflows/order/contract';
+import { fmt, money, orderTotals } from '../workflows/domain/money';
 import { planProduction } from '../workflows/domain/production';
 import { TX, badInput, notFound, toDate, wrongStage, writeAudit, type Db } from './audit';
 import { lockInventory } from './inventory';
 import { productionNoFor } from './production';
-import type { Booking } from './shipping';
+import { bookingView, chooseCarrierFor, type Booking } from './shipping';
 
 export type ChangeLine = NonNullable<OrderChanges['lines']>[number];
 
@@ -151,16 +150,7 @@ async function orderFacts(db: Db, orderId: string): Promise<AppliedChanges> {
     totalAmount: order.totalAmount.toFixed(2),
     paymentTerms: order.paymentTerms,
     requestedDeliveryDate: isoDate(order.requestedDeliveryDate),
-    lines: order.lines
-      .filter((l) => l.quantity > 0)
-      .map((l) => ({
-        lineId: l.id,
-        productId: l.productId,
-        sku: l.product.sku,
-        quantity: l.quantity,
-        unitPrice: l.unitPrice.toFixed(2),
-        taxRate: l.taxRate.toFixed(4),
-      })),
+    lines: order.lines.filter((l) => l.quantity > 0).map((l) => orderLineInput(l)),
   };
 }
 
@@ -550,30 +540,6 @@ export async function adjustPlan(deps: ActivityDeps, a: { orderId: string; at: s
 // ---------------------------------------------------------------------------
 // The carrier booking follows
 
-/** Active carriers with their rate tables, as chooseCarrier takes them. */
-export async function carrierOptions(db: Db) {
-  const carriers = await db.carrier.findMany({ where: { active: true }, include: { rates: true }, orderBy: { code: 'asc' } });
-  const options: CarrierOption[] = carriers.map((c) => ({
-    code: c.code,
-    name: c.name,
-    serviceAreas: c.serviceAreas,
-    transitDays: c.transitDays,
-    reliability: c.reliability.toFixed(3),
-    rates: c.rates.map((r) => ({ region: r.region, baseFee: r.baseFee.toFixed(2), perKg: r.perKg.toFixed(4) })),
-  }));
-  return { carriers, options };
-}
-
-/** Delivery region and gross weight (3 dp) of an order. */
-export function shipmentSpec(order: {
-  deliveryAddress: unknown;
-  lines: { quantity: number; product: { weightKg: { toString(): string } } }[];
-}): { region: string; weightKg: string } {
-  const region = String((order.deliveryAddress as { region?: unknown } | null)?.region ?? '').trim();
-  const weight = order.lines.reduce((sum, l) => sum.plus(money(l.product.weightKg.toString()).times(l.quantity)), money(0));
-  return { region, weightKg: fixed(weight, 3) };
-}
-
 /**
  * A new booking for the changed order (address, weight): a carrier is chosen
  * again and booked with adapter key `<orderId>:<key>`; the old booking is
@@ -595,11 +561,7 @@ export async function rebookCarrier(deps: ActivityDeps, a: { orderId: string; ke
   if (await prisma.auditEntry.findUnique({ where: { key: auditKey }, select: { id: true } })) return bookingView(shipment);
   if (shipment.status !== 'booked') throw wrongStage(`shipment of order ${order.orderNo} is ${shipment.status}: it cannot be rebooked`);
 
-  const { region, weightKg } = shipmentSpec(order);
-  const { carriers, options } = await carrierOptions(prisma);
-  const choice = chooseCarrier(options, { region, weightKg, shipDate: a.shipDate, requestedDeliveryDate: isoDate(order.requestedDeliveryDate) });
-  if (!choice) throw badInput(`no active carrier serves region "${region}"`, 'deliveryAddress.region');
-  const carrier = carriers.find((c) => c.code === choice.code)!;
+  const { region, weightKg, choice, carrier } = await chooseCarrierFor(prisma, order, a.shipDate);
   const booked = await deps.carriers.book({
     key: `${a.orderId}:${a.key}`,
     carrierCode: choice.code,
@@ -633,16 +595,6 @@ export async function rebookCarrier(deps: ActivityDeps, a: { orderId: string; ke
     });
     return bookingView(row);
   }, TX);
-}
-
-function bookingView(s: {
-  id: string;
-  trackingNo: string;
-  eta: Date;
-  cost: { toFixed(dp: number): string };
-  carrier: { code: string; name: string };
-}): Booking {
-  return { shipmentId: s.id, carrierCode: s.carrier.code, carrierName: s.carrier.name, trackingNo: s.trackingNo, eta: s.eta.toISOString(), cost: s.cost.toFixed(2) };
 }
 
 // ---------------------------------------------------------------------------

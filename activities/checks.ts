@@ -54,7 +54,13 @@ export async function creditFigures(
   return { openReceivables: fmt(amount.minus(paid)), openOrders: fmt(orders._sum.totalAmount?.toFixed(2) ?? '0') };
 }
 
-async function creditOf(prisma: PrismaClient, order: LoadedOrder): Promise<CreditExposure> {
+type Dec = { toFixed(dp: number): string };
+
+/** The order's credit exposure from the stored figures; the finance check and the risk assessment read it alike. */
+export async function creditOf(
+  prisma: PrismaClient,
+  order: { id: string; customerId: string; totalAmount: Dec; customer: { creditLimit: Dec; creditHold: boolean } },
+): Promise<CreditExposure> {
   const figures = await creditFigures(prisma, order.customerId, order.id);
   return creditExposure({
     creditLimit: order.customer.creditLimit.toFixed(2),
@@ -64,7 +70,10 @@ async function creditOf(prisma: PrismaClient, order: LoadedOrder): Promise<Credi
   });
 }
 
-function pricedLines(order: LoadedOrder): PricedLine[] {
+/** The order's priced lines for the price rules; the checks and the risk assessment price the same lines. */
+export function pricedLines(order: {
+  lines: { lineNo: number; quantity: number; unitPrice: Dec; product: { sku: string; listPrice: Dec; standardCost: Dec } }[];
+}): PricedLine[] {
   // A line a change left out keeps its row with quantity 0: nothing to price.
   return order.lines.filter((l) => l.quantity > 0).map((l) => ({
     lineNo: l.lineNo,

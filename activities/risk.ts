@@ -6,7 +6,7 @@
  *
  * Facts
  * - credit: exposure as the finance check computes it (checks.ts
- *   creditFigures + creditExposure), the customer's open invoices past their
+ *   creditOf: creditFigures + creditExposure), the customer's open invoices past their
  *   due date and the oldest one's whole days overdue;
  * - production: before stock preparation, the shortfall against what is
  *   available in stock (demand of the order's lines per product); after it,
@@ -27,7 +27,6 @@
  */
 import type { ActivityDeps } from './index';
 import { calendarDate, chooseCarrier } from '../workflows/domain/carriers';
-import { creditExposure } from '../workflows/domain/credit';
 import { priceReview } from '../workflows/domain/pricing';
 import { DEFAULT_POLICY, type Policy } from '../workflows/domain/policy';
 import {
@@ -39,8 +38,8 @@ import {
   type RiskLevel,
 } from '../workflows/domain/risk';
 import { TX, notFound, writeAudit } from './audit';
-import { creditFigures } from './checks';
-import { carrierOptions, shipmentSpec } from './changes';
+import { creditOf, pricedLines } from './checks';
+import { carrierOptions, shipmentSpec } from './shipping';
 import { notifyRole } from './email/notify';
 import { staffMessage } from './email/templates';
 
@@ -67,13 +66,7 @@ async function gatherFacts(deps: ActivityDeps, orderId: string, policy: RiskPoli
   const active = order.lines.filter((l) => l.quantity > 0);
 
   // Credit: exposure as financeCheck computes it, and the customer's overdue invoices.
-  const figures = await creditFigures(prisma, order.customerId, order.id);
-  const credit = creditExposure({
-    creditLimit: order.customer.creditLimit.toFixed(2),
-    ...figures,
-    thisOrder: order.totalAmount.toFixed(2),
-    creditHold: order.customer.creditHold,
-  });
+  const credit = await creditOf(prisma, order);
   const overdue = await prisma.invoice.findMany({
     where: { customerId: order.customerId, status: 'open', dueDate: { lt: now } },
     select: { dueDate: true },
@@ -125,17 +118,7 @@ async function gatherFacts(deps: ActivityDeps, orderId: string, policy: RiskPoli
   const latest = pending.reduce<Date | null>((m, p) => (!m || p.plannedFinish > m ? p.plannedFinish : m), null);
 
   // Market: price vs list and margin.
-  const price = priceReview(
-    active.map((l) => ({
-      lineNo: l.lineNo,
-      sku: l.product.sku,
-      quantity: l.quantity,
-      unitPrice: l.unitPrice.toFixed(2),
-      listPrice: l.product.listPrice.toFixed(2),
-      standardCost: l.product.standardCost.toFixed(2),
-    })),
-    { minMargin: policy.minMargin, priceDeviation: policy.priceDeviation },
-  );
+  const price = priceReview(pricedLines(order), { minMargin: policy.minMargin, priceDeviation: policy.priceDeviation });
   const minDeviation = price.lines.reduce<string | null>((m, l) => (m === null || Number(l.deviation) < Number(m) ? l.deviation : m), null);
 
   const facts: RiskFacts = {

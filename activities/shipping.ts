@@ -27,7 +27,8 @@ type ShipmentWithCarrier = {
   carrier: { code: string; name: string };
 };
 
-const view = (s: ShipmentWithCarrier): Booking => ({
+/** A shipment row as the booking the workflow gets back; shared by booking and rebooking. */
+export const bookingView = (s: ShipmentWithCarrier): Booking => ({
   shipmentId: s.id,
   carrierCode: s.carrier.code,
   carrierName: s.carrier.name,
@@ -36,22 +37,9 @@ const view = (s: ShipmentWithCarrier): Booking => ({
   cost: s.cost.toFixed(2),
 });
 
-export async function bookCarrier(deps: ActivityDeps, a: { orderId: string; shipDate: string }): Promise<Booking> {
-  const { prisma } = deps;
-  toDate(a.shipDate, 'shipDate');
-  const existing = await prisma.shipment.findUnique({ where: { orderId: a.orderId }, include: { carrier: true } });
-  if (existing && existing.status !== 'cancelled') return view(existing);
-
-  const order = await prisma.order.findUnique({
-    where: { id: a.orderId },
-    include: { lines: { include: { product: { select: { weightKg: true } } } } },
-  });
-  if (!order) throw notFound(`order ${a.orderId} not found`);
-  const region = String((order.deliveryAddress as { region?: unknown } | null)?.region ?? '').trim();
-  const weight = order.lines.reduce((sum, l) => sum.plus(money(l.product.weightKg.toString()).times(l.quantity)), money(0));
-  const weightKg = fixed(weight, 3);
-
-  const carriers = await prisma.carrier.findMany({ where: { active: true }, include: { rates: true }, orderBy: { code: 'asc' } });
+/** Active carriers with their rate tables, as chooseCarrier takes them. */
+export async function carrierOptions(db: Db) {
+  const carriers = await db.carrier.findMany({ where: { active: true }, include: { rates: true }, orderBy: { code: 'asc' } });
   const options: CarrierOption[] = carriers.map((c) => ({
     code: c.code,
     name: c.name,
@@ -60,14 +48,50 @@ export async function bookCarrier(deps: ActivityDeps, a: { orderId: string; ship
     reliability: c.reliability.toFixed(3),
     rates: c.rates.map((r) => ({ region: r.region, baseFee: r.baseFee.toFixed(2), perKg: r.perKg.toFixed(4) })),
   }));
+  return { carriers, options };
+}
+
+/** Delivery region and gross weight (3 dp) of an order. */
+export function shipmentSpec(order: {
+  deliveryAddress: unknown;
+  lines: { quantity: number; product: { weightKg: { toString(): string } } }[];
+}): { region: string; weightKg: string } {
+  const region = String((order.deliveryAddress as { region?: unknown } | null)?.region ?? '').trim();
+  const weight = order.lines.reduce((sum, l) => sum.plus(money(l.product.weightKg.toString()).times(l.quantity)), money(0));
+  return { region, weightKg: fixed(weight, 3) };
+}
+
+/** The carrier for the order as it stands (region, weight, requested date), refused when none serves it; booking and rebooking choose alike. */
+export async function chooseCarrierFor(
+  db: Db,
+  order: Parameters<typeof shipmentSpec>[0] & { requestedDeliveryDate: Date },
+  shipDate: string,
+) {
+  const { region, weightKg } = shipmentSpec(order);
+  const { carriers, options } = await carrierOptions(db);
   const choice = chooseCarrier(options, {
     region,
     weightKg,
-    shipDate: a.shipDate,
+    shipDate,
     requestedDeliveryDate: order.requestedDeliveryDate.toISOString().slice(0, 10),
   });
   if (!choice) throw badInput(`no active carrier serves region "${region}"`, 'deliveryAddress.region');
   const carrier = carriers.find((c) => c.code === choice.code)!;
+  return { region, weightKg, choice, carrier };
+}
+
+export async function bookCarrier(deps: ActivityDeps, a: { orderId: string; shipDate: string }): Promise<Booking> {
+  const { prisma } = deps;
+  toDate(a.shipDate, 'shipDate');
+  const existing = await prisma.shipment.findUnique({ where: { orderId: a.orderId }, include: { carrier: true } });
+  if (existing && existing.status !== 'cancelled') return bookingView(existing);
+
+  const order = await prisma.order.findUnique({
+    where: { id: a.orderId },
+    include: { lines: { include: { product: { select: { weightKg: true } } } } },
+  });
+  if (!order) throw notFound(`order ${a.orderId} not found`);
+  const { region, weightKg, choice, carrier } = await chooseCarrierFor(prisma, order, a.shipDate);
 
   // A booking after a cancelled one is a new booking: a new key.
   const key = existing ? `${a.orderId}:${a.shipDate}` : a.orderId;
@@ -106,7 +130,7 @@ export async function bookCarrier(deps: ActivityDeps, a: { orderId: string; ship
       before: existing ? { status: existing.status, trackingNo: existing.trackingNo } : null,
       after: { carrier: row.carrier.code, trackingNo: row.trackingNo, eta: row.eta.toISOString(), cost: row.cost.toFixed(2), weightKg },
     });
-    return view(row);
+    return bookingView(row);
   }, TX);
 }
 

@@ -16,8 +16,9 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } fr
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
-import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
+import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
+import { addresses, headerStrings } from './lib/parsed-mail';
 
 export interface StoredMail {
   id: number;
@@ -162,23 +163,6 @@ function toStored(id: number, p: ParsedMail, envelope: { from: string; to: strin
     html: typeof p.html === 'string' ? p.html : null,
     headers: headerStrings(p),
   };
-}
-
-function addresses(a: AddressObject | AddressObject[] | undefined): string[] {
-  if (!a) return [];
-  return (Array.isArray(a) ? a : [a]).flatMap((o) => o.value.map((v) => v.address ?? '').filter(Boolean));
-}
-
-function headerStrings(p: ParsedMail): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of p.headers) {
-    if (typeof value === 'string') out[key] = value;
-    else if (value instanceof Date) out[key] = value.toISOString();
-    else if (value && typeof value === 'object' && 'text' in value) out[key] = String((value as { text: unknown }).text);
-    else if (value && typeof value === 'object' && 'value' in value) out[key] = String((value as { value: unknown }).value);
-    else out[key] = JSON.stringify(value);
-  }
-  return out;
 }
 
 function loadInbox(file: string, keep: number): StoredMail[] {

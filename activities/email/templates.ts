@@ -72,7 +72,7 @@ const STAGE_WORDS: Record<string, Record<Lang, string>> = {
   cancelled: { en: 'cancelled', zh: '已取消' },
 };
 
-/** Escape text for HTML element content and attribute values. */
+/** Escape text for HTML element content and attribute values (the emails, the KPI report and the codec page share it). */
 export function escapeHtml(s: string): string {
   return s
     .replace(/&/g, '&amp;')

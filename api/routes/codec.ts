@@ -31,6 +31,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Payload } from '@temporalio/common';
 import { Type } from 'typebox';
+import { escapeHtml } from '../../activities/email/templates';
 import { EncryptionCodec } from '../../activities/infra/codec';
 import { bearerToken, unauthorized, userOf } from '../auth/plugin';
 import { CODEC_COOKIE, CODEC_ROLES } from '../auth/roles';
@@ -89,9 +90,6 @@ export function payloadToJson(p: Payload): { metadata: Record<string, string>; d
     data: toBase64(p.data),
   };
 }
-
-const escapeHtml = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 const cspHash = (text: string) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
 

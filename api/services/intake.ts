@@ -22,7 +22,7 @@ import type { PrismaClient } from '../../activities/infra/db';
 import { addDuration } from '../../workflows/domain/duration';
 import { orderTotals } from '../../workflows/domain/money';
 import { formatOrderNo } from '../../workflows/domain/order-number';
-import { SA, TERMINAL_STAGES, orderWorkflowId, type OrderWorkflowInput, type Stage } from '../../workflows/order/contract';
+import { SA, TERMINAL_STAGES, orderLineInput, orderWorkflowId, type OrderWorkflowInput, type Stage } from '../../workflows/order/contract';
 import { HttpError, badRequest, conflict } from '../errors';
 import { todayIso } from '../schemas';
 
@@ -159,14 +159,7 @@ export function workflowInput(order: StoredOrder, config: Config): OrderWorkflow
     requestedDeliveryDate: order.requestedDeliveryDate.toISOString().slice(0, 10),
     enteredBy: order.enteredBy,
     special: order.special,
-    lines: order.lines.map((l) => ({
-      lineId: l.id,
-      productId: l.productId,
-      sku: l.product.sku,
-      quantity: l.quantity,
-      unitPrice: l.unitPrice.toFixed(2),
-      taxRate: l.taxRate.toFixed(4),
-    })),
+    lines: order.lines.map((l) => orderLineInput(l)),
     policy: config.policy,
   };
 }

@@ -5,6 +5,7 @@
  * with a trend chart (inline SVG) per KPI.
  */
 import type { PrismaClient } from '../../activities/infra/db';
+import { escapeHtml } from '../../activities/email/templates';
 import { KPI_DEPARTMENTS, KPI_NAMES, liveKpis, readArchive, type KpiName, type PeriodKpis } from '../../activities/kpi';
 import { parsePeriod, trendPeriods, type KpiValue, type Period } from '../../workflows/domain/kpi';
 import { badRequest } from '../errors';
@@ -98,9 +99,8 @@ export function reportCsv(r: KpiReport): string {
   return `${lines.join('\r\n')}\r\n`;
 }
 
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
+/** The report escapes HTML as the emails do: one escaping, re-exported here for the report's callers. */
+export { escapeHtml };
 
 const show = (v: string | null, unit: 'rate' | 'rating' | 'times') =>
   v === null ? '—' : unit === 'rate' ? `${(Number(v) * 100).toFixed(2)} %` : v;

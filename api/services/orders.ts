@@ -11,6 +11,7 @@ import type { PrismaClient } from '../../activities/infra/db';
 import { getState, type OrderState } from '../../workflows/order/contract';
 import { badRequest, notFound } from '../errors';
 import { complaintView } from './customer';
+import { riskView } from './risks';
 
 type Dec = { toFixed(dp: number): string };
 const amount = (d: Dec) => d.toFixed(2);
@@ -294,18 +295,7 @@ export async function getOrder(
       createdAt: iso(e.createdAt),
       sentAt: isoOrNull(e.sentAt),
     })),
-    risks: o.risks.map((r) => ({
-      category: r.category,
-      code: r.code,
-      probability: r.probability,
-      impact: r.impact,
-      score: r.score,
-      level: r.level,
-      control: r.control,
-      owner: r.owner,
-      status: r.status,
-      reason: r.reason,
-    })),
+    risks: o.risks.map(riskView),
     changes: o.changeRequests.map((c) => ({
       id: c.id,
       status: c.status,

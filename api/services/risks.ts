@@ -65,11 +65,10 @@ type RiskRow = {
   order: { orderNo: string; customerId: string; customer: { name: string } };
 };
 
-const view = (r: RiskRow) => ({
-  id: r.id,
-  orderNo: r.order.orderNo,
-  customerId: r.order.customerId,
-  customerName: r.order.customer.name,
+/** A risk row's register fields as the API shows them; shared by the risk register and the order detail so both stay alike. */
+export const riskView = (
+  r: Pick<RiskRow, 'category' | 'code' | 'probability' | 'impact' | 'score' | 'level' | 'control' | 'owner' | 'status' | 'reason'>,
+) => ({
   category: r.category,
   code: r.code,
   probability: r.probability,
@@ -80,6 +79,14 @@ const view = (r: RiskRow) => ({
   owner: r.owner,
   status: r.status,
   reason: r.reason,
+});
+
+const view = (r: RiskRow) => ({
+  id: r.id,
+  orderNo: r.order.orderNo,
+  customerId: r.order.customerId,
+  customerName: r.order.customer.name,
+  ...riskView(r),
   createdAt: r.createdAt.toISOString(),
   updatedAt: r.updatedAt.toISOString(),
 });

@@ -36,7 +36,7 @@ export interface ScaleResult {
   backgroundOrders: number;
   concurrency: number;
   deadline: string;
-  /** Intake: orders accepted (HTTP 201) per second, and the intake request latency. */
+  /** Intake: orders accepted (HTTP 201) per second of intake (the pause while the background batch settles not counted). */
   creationRate: number;
   creationS: number;
   intakeMs: Summary;
@@ -92,74 +92,87 @@ export async function runScale(ctx: Ctx): Promise<ScaleResult> {
     const httpTimed = new HttpClient(String(apiTimed.ready.url), opts.scaleConcurrency * 2 + 8);
     const httpLong = apiLong ? new HttpClient(String(apiLong.ready.url), opts.scaleConcurrency * 2 + 8) : httpTimed;
 
-    // 1. Intake: the background orders first, the timed ones last.
-    log(`scale: taking ${n} orders at concurrency ${opts.scaleConcurrency}: ${background} with a 1d sales review limit, then ${k} with ${opts.scaleDeadline}`);
-    const intakeMs: number[] = [];
-    let failed = 0;
-    const t0 = nowMs();
-    const wall0 = Date.now();
-    let lastReport = Date.now();
-    await pool(n, opts.scaleConcurrency, async (i) => {
-      const isTimed = i >= background;
-      try {
-        const res = await (isTimed ? httpTimed : httpLong).request('POST', '/orders', {
-          actor: 'sales',
-          body: intakeBody(ctx.fixtures, i),
-          headers: { 'idempotency-key': `bench-${ctx.runId}-scale-${i}` },
-        });
-        if (res.status !== 201) throw new Error(`intake: HTTP ${res.status} ${JSON.stringify(res.body)}`.slice(0, 300));
-        intakeMs.push(res.ms);
-        ids.push(res.body.orderId);
-        if (isTimed) timed.push({ id: res.body.orderId, createdAt: Date.now() });
-        workflowIds.push(orderWorkflowId(res.body.orderNo));
-      } catch (err) {
-        failed += 1;
-        if (errors.length < 10) errors.push(errorText(err));
-      }
-      if (Date.now() - lastReport > 10_000) {
-        lastReport = Date.now();
-        log(`scale: ${ids.length + failed}/${n} taken (${(ids.length / ((nowMs() - t0) / 1000)).toFixed(1)}/s), worker RSS ${worker.rssMiB()} MiB`);
-      }
-    });
-    const creationS = (nowMs() - t0) / 1000;
-    const intakeEnd = Date.now();
-    const created = ids.length;
-    if (created === 0) throw new Error(`scale: no order was created (${errors[0] ?? 'no error recorded'})`);
-    log(`scale: ${created} taken in ${creationS.toFixed(1)} s (${(created / creationS).toFixed(1)}/s); waiting for all to settle`);
-    const firstTimed = timed.length ? Math.min(...timed.map((t) => t.createdAt)) : intakeEnd;
-    const lastTimed = timed.length ? Math.max(...timed.map((t) => t.createdAt)) : intakeEnd;
-
-    // 2. Settled: every order ran its first activities (transition, pre-checks, risks) and waits in sales review.
     const firstActivitiesDone = async (): Promise<number> => {
       const a = (await worker.stats<any>()).activities ?? {};
       const done = (name: string) => (a[name] ? a[name].n - a[name].failures : 0);
       return a.assessRisks ? done('assessRisks') : done('salesPrechecks');
     };
-    let settledS: number | null = null;
-    let settledWall = Number.POSITIVE_INFINITY;
+    /** Waits until `count` orders have run their first activities (transition, pre-checks, risks) and wait in sales review. */
+    const settle = async (count: number, what: string): Promise<number | null> => {
+      const deadline = Date.now() + Math.max(180_000, count * 150);
+      let report = Date.now();
+      while (Date.now() < deadline) {
+        const done = await firstActivitiesDone();
+        if (done >= count) return Date.now();
+        if (Date.now() - report > 15_000) {
+          report = Date.now();
+          log(`scale: ${done}/${count} ${what} waiting, worker RSS ${worker.rssMiB()} MiB`);
+        }
+        await sleep(500);
+      }
+      errors.push(`scale: not every order (${what}) settled in time`);
+      return null;
+    };
+
+    // 1. Intake: the background orders first; once they all wait, the timed ones.
+    log(`scale: taking ${n} orders at concurrency ${opts.scaleConcurrency}: ${background} with a 1d sales review limit, then ${k} with ${opts.scaleDeadline}`);
+    const intakeMs: number[] = [];
+    let failed = 0;
+    let intakeS = 0;
+    const wall0 = Date.now();
+    let lastReport = Date.now();
+    const take = async (from: number, to: number, http: HttpClient, isTimed: boolean) => {
+      const t0 = nowMs();
+      await pool(to - from, opts.scaleConcurrency, async (j) => {
+        const i = from + j;
+        try {
+          const res = await http.request('POST', '/orders', {
+            actor: 'sales',
+            body: intakeBody(ctx.fixtures, i),
+            headers: { 'idempotency-key': `bench-${ctx.runId}-scale-${i}` },
+          });
+          if (res.status !== 201) throw new Error(`intake: HTTP ${res.status} ${JSON.stringify(res.body)}`.slice(0, 300));
+          intakeMs.push(res.ms);
+          ids.push(res.body.orderId);
+          if (isTimed) timed.push({ id: res.body.orderId, createdAt: Date.now() });
+          workflowIds.push(orderWorkflowId(res.body.orderNo));
+        } catch (err) {
+          failed += 1;
+          if (errors.length < 10) errors.push(errorText(err));
+        }
+        if (Date.now() - lastReport > 10_000) {
+          lastReport = Date.now();
+          log(`scale: ${ids.length + failed}/${n} taken, worker RSS ${worker.rssMiB()} MiB`);
+        }
+      });
+      intakeS += (nowMs() - t0) / 1000;
+    };
+    if (background > 0) {
+      await take(0, background, httpLong, false);
+      if (ids.length === 0) throw new Error(`scale: no order was created (${errors[0] ?? 'no error recorded'})`);
+      log(`scale: ${ids.length} background orders taken; waiting until they all wait`);
+      await settle(ids.length, 'background');
+    }
+    await take(background, n, httpTimed, true);
+    const intakeEnd = Date.now();
+    const created = ids.length;
+    if (created === 0) throw new Error(`scale: no order was created (${errors[0] ?? 'no error recorded'})`);
+    log(`scale: ${created} taken in ${intakeS.toFixed(1)} s of intake (${(created / intakeS).toFixed(1)}/s); waiting for all to settle`);
+    const firstTimed = timed.length ? Math.min(...timed.map((t) => t.createdAt)) : intakeEnd;
+    const lastTimed = timed.length ? Math.max(...timed.map((t) => t.createdAt)) : intakeEnd;
+
+    // 2. Settled: every order waits in sales review.
+    const settledAt = await settle(created, 'all');
+    const settledWall = settledAt ?? Number.POSITIVE_INFINITY;
+    const settledS = settledAt === null ? null : (settledAt - wall0) / 1000;
     let settledRss: number | null = null;
     let heap: number | null = null;
-    const settleDeadline = Date.now() + Math.max(180_000, created * 150);
-    lastReport = Date.now();
-    while (Date.now() < settleDeadline) {
-      const done = await firstActivitiesDone();
-      if (done >= created) {
-        settledWall = Date.now();
-        settledS = (settledWall - wall0) / 1000;
-        break;
-      }
-      if (Date.now() - lastReport > 15_000) {
-        lastReport = Date.now();
-        log(`scale: ${done}/${created} waiting, worker RSS ${worker.rssMiB()} MiB`);
-      }
-      await sleep(500);
-    }
-    if (settledS === null) errors.push('scale: not every order settled in time');
-    else {
+    if (settledAt !== null) {
       settledRss = worker.rssMiB();
       heap = (await worker.stats<any>()).heapUsedMiB ?? null;
-      log(`scale: all ${created} waiting after ${settledS.toFixed(1)} s; worker RSS ${settledRss} MiB`);
+      log(`scale: all ${created} waiting; worker RSS ${settledRss} MiB`);
     }
+    const creationS = intakeS;
 
     // 3. The timed orders' deadline timers: wait for every reminder (bounded).
     const timedIds = timed.map((t) => t.id);

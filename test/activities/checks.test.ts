@@ -1,15 +1,12 @@
 import { createOrder, createStockedProduct } from './order-factory';
-import { activityEnv, type ActivityEnv } from './setup';
+import { useActivityEnv, type ActivityEnv } from './setup';
 import { fmt, money } from '../../workflows/domain/money';
 
 jest.setTimeout(60_000);
 
 let env: ActivityEnv;
-beforeAll(async () => {
-  env = await activityEnv();
-});
-afterAll(async () => {
-  await env?.close();
+useActivityEnv((started) => {
+  env = started;
 });
 
 async function freshCustomer(over: { creditLimit?: string; creditHold?: boolean; allowedPaymentTerms?: string[] } = {}) {

@@ -1,14 +1,11 @@
 import { createOrder, createStockedProduct } from './order-factory';
-import { activityEnv, auditCount, type ActivityEnv } from './setup';
+import { useActivityEnv, auditCount, type ActivityEnv } from './setup';
 
 jest.setTimeout(60_000);
 
 let env: ActivityEnv;
-beforeAll(async () => {
-  env = await activityEnv();
-});
-afterAll(async () => {
-  await env?.close();
+useActivityEnv((started) => {
+  env = started;
 });
 
 const order = (lines: { productId: string; quantity: number }[]) => createOrder(env.prisma, { customerId: env.fixture.customerId, lines });

@@ -47,7 +47,7 @@ import { Prisma } from '../../generated/prisma/client';
 import { queryKpis, type PeriodKpis } from '../../activities/kpi';
 import { parsePeriod } from '../../workflows/domain/kpi';
 import { createStockedProduct } from './order-factory';
-import { activityEnv, auditCount, type ActivityEnv } from './setup';
+import { useActivityEnv, auditCount, type ActivityEnv } from './setup';
 
 jest.setTimeout(60_000);
 
@@ -164,8 +164,8 @@ const changeRequest = (o: Order, wrongData: boolean, status: string) =>
     data: { orderId: o.id, requestKey: `kpi-${randomUUID()}`, changes: {}, reason: '地址有误', wrongData, requestedBy: 'sales', status },
   });
 
-beforeAll(async () => {
-  env = await activityEnv();
+useActivityEnv(async (started) => {
+  env = started;
   A = await createStockedProduct(env.prisma, 100, { standardCost: '10.00' });
   B = await createStockedProduct(env.prisma, 0, { standardCost: '50.00', makeToOrder: true });
   carrierId = (await env.prisma.carrier.findFirstOrThrow({ orderBy: { code: 'asc' } })).id;
@@ -253,10 +253,6 @@ beforeAll(async () => {
     ['confirmation', '03-28T10:00', null],
   ]);
   await changeRequest(o6, false, 'applied');
-});
-
-afterAll(async () => {
-  await env?.close();
 });
 
 const v = (value: string | null, numerator: string, denominator: string) => ({ value, numerator, denominator });

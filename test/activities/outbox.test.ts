@@ -1,16 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { sendOnce, messageIdFor } from '../../activities/email/outbox';
 import { createMailer } from '../../activities/infra/mailer';
-import { activityEnv, bare, messagesWithId, type ActivityEnv } from './setup';
+import { useActivityEnv, bare, messagesWithId, type ActivityEnv } from './setup';
 
 jest.setTimeout(60_000);
 
 let env: ActivityEnv;
-beforeAll(async () => {
-  env = await activityEnv();
-});
-afterAll(async () => {
-  await env?.close();
+useActivityEnv((started) => {
+  env = started;
 });
 
 const message = (key: string) => ({

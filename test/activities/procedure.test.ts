@@ -12,16 +12,13 @@ import { orderTotals } from '../../workflows/domain/money';
 import { planProduction } from '../../workflows/domain/production';
 import { createFixture } from '../support/fixtures';
 import { createOrder, createStockedProduct } from './order-factory';
-import { activityEnv, auditCount, type ActivityEnv } from './setup';
+import { useActivityEnv, auditCount, type ActivityEnv } from './setup';
 
 jest.setTimeout(60_000);
 
 let env: ActivityEnv;
-beforeAll(async () => {
-  env = await activityEnv();
-});
-afterAll(async () => {
-  await env?.close();
+useActivityEnv((started) => {
+  env = started;
 });
 
 const order = (lines: { productId: string; quantity: number; unitPrice?: string }[], over: { customerId?: string; region?: string } = {}) =>

@@ -1,15 +1,12 @@
 import { planProduction } from '../../workflows/domain/production';
 import { createOrder, createStockedProduct } from './order-factory';
-import { activityEnv, auditCount, type ActivityEnv } from './setup';
+import { useActivityEnv, auditCount, type ActivityEnv } from './setup';
 
 jest.setTimeout(60_000);
 
 let env: ActivityEnv;
-beforeAll(async () => {
-  env = await activityEnv();
-});
-afterAll(async () => {
-  await env?.close();
+useActivityEnv((started) => {
+  env = started;
 });
 
 const START = '2099-03-01T08:00:00.000Z';

@@ -1,16 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { messageIdFor } from '../../activities/email/outbox';
 import { createOrder } from './order-factory';
-import { activityEnv, auditCount, messagesWithId, type ActivityEnv } from './setup';
+import { useActivityEnv, auditCount, messagesWithId, type ActivityEnv } from './setup';
 
 jest.setTimeout(60_000);
 
 let env: ActivityEnv;
-beforeAll(async () => {
-  env = await activityEnv();
-});
-afterAll(async () => {
-  await env?.close();
+useActivityEnv((started) => {
+  env = started;
 });
 
 const newOrder = () =>

@@ -40,6 +40,22 @@ export async function activityEnv(): Promise<ActivityEnv> {
   };
 }
 
+/**
+ * The set-up the activity test files share: the environment made before the
+ * file's tests (then `ready` keeps it and adds the file's data) and closed
+ * after them.
+ */
+export function useActivityEnv(ready: (env: ActivityEnv) => void | Promise<void>): void {
+  let env: ActivityEnv | undefined;
+  beforeAll(async () => {
+    env = await activityEnv();
+    await ready(env);
+  });
+  afterAll(async () => {
+    await env?.close();
+  });
+}
+
 /** Message-IDs compared without their angle brackets. */
 export const bare = (id: string | undefined) => (id ?? '').replace(/^<|>$/g, '');
 

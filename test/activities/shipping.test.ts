@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { builtinCarrierAdapter, trackingNumber } from '../../activities/carriers/builtin';
 import { createOrder, createStockedProduct } from './order-factory';
-import { activityEnv, auditCount, type ActivityEnv } from './setup';
+import { useActivityEnv, auditCount, type ActivityEnv } from './setup';
 
 jest.setTimeout(60_000);
 
 let env: ActivityEnv;
 let region: string;
 let code: string;
-beforeAll(async () => {
-  env = await activityEnv();
+useActivityEnv(async (started) => {
+  env = started;
   // A region and carriers of this file's own, so the choice does not depend on seed data.
   const tag = randomUUID().slice(0, 6).toUpperCase();
   region = `测试省${tag}`;
@@ -34,9 +34,6 @@ beforeAll(async () => {
       rates: { create: [{ region, baseFee: '80.00', perKg: '3.0000' }] },
     },
   });
-});
-afterAll(async () => {
-  await env?.close();
 });
 
 async function readyOrder(quantity = 4, onHand = 10) {

@@ -15,10 +15,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
-import { closeTestPrisma } from '../support/db';
 import { createFixture, type Fixture } from '../support/fixtures';
 import { api, authHeaders, intakeBody, orderHandle, waitForStage } from '../support/orders';
-import { startTestStack, type TestStack } from '../support/stack';
+import { useTestStack, type TestStack } from '../support/stack';
 
 jest.setTimeout(180_000);
 
@@ -378,8 +377,8 @@ async function snapshot() {
   };
 }
 
-beforeAll(async () => {
-  stack = await startTestStack();
+useTestStack(async (started) => {
+  stack = started;
   f = await createFixture(stack.prisma);
   await stack.prisma.user.create({ data: { username: TOKEN_USER, name: TOKEN_USER, email: `${TOKEN_USER}@example.com`, role: 'logistics' } });
 
@@ -392,11 +391,6 @@ beforeAll(async () => {
   });
   if (change.status !== 201) throw new Error(`change failed: ${change.status} ${JSON.stringify(change.body)}`);
   changeId = change.body.changeId;
-});
-
-afterAll(async () => {
-  await stack?.stop();
-  await closeTestPrisma();
 });
 
 describe('the bad-input corpus', () => {

@@ -9,10 +9,9 @@ import { temporal } from '@temporalio/proto';
 import { CODEC_COOKIE, CODEC_ROLES } from '../../api/auth/roles';
 import { issueToken, revokeToken } from '../../api/auth/tokens';
 import { CORS_ALLOWED_HEADERS, MAX_PAYLOADS, MAX_SESSION_SECONDS } from '../../api/routes/codec';
-import { closeTestPrisma } from '../support/db';
 import { createFixture, type Fixture } from '../support/fixtures';
 import { api, orderHandle, placeOrder, waitForStage } from '../support/orders';
-import { startTestStack, type TestStack } from '../support/stack';
+import { useTestStack, type TestStack } from '../support/stack';
 
 jest.setTimeout(120_000);
 
@@ -36,17 +35,12 @@ const metadataText = (p: JsonPayload, key: string) => (p.metadata[key] === undef
 const NEW_CONTACT = '李秀英';
 const NEW_LINE1 = '静安区南京西路1266号';
 
-beforeAll(async () => {
-  stack = await startTestStack();
+useTestStack(async (started) => {
+  stack = started;
   uiOrigin = new URL(stack.config.temporalUiUrl).origin;
   f = await createFixture(stack.prisma);
   orderNo = await placeOrder(stack, f);
   await waitForStage(stack, orderNo, 'sales_review');
-});
-
-afterAll(async () => {
-  await stack?.stop();
-  await closeTestPrisma();
 });
 
 const decode = (payloads: unknown[], actor: string | null = 'auditor', headers: Record<string, string> = {}) =>

@@ -7,22 +7,16 @@ import { ORDER_NO_RE } from '../../workflows/domain/order-number';
 import { orderWorkflowId } from '../../workflows/order/contract';
 import { createFixture } from '../support/fixtures';
 import { authHeaders, intakeBody, orderHandle, waitForStage, type OrderFixture } from '../support/orders';
-import { closeTestPrisma } from '../support/db';
-import { startTestStack, type TestStack } from '../support/stack';
+import { useTestStack, type TestStack } from '../support/stack';
 
 jest.setTimeout(120_000);
 
 let stack: TestStack;
 let f: OrderFixture;
 
-beforeAll(async () => {
-  stack = await startTestStack();
+useTestStack(async (started) => {
+  stack = started;
   f = await createFixture(stack.prisma);
-});
-
-afterAll(async () => {
-  await stack?.stop();
-  await closeTestPrisma();
 });
 
 async function post(body: unknown, key: string | null = `test-${randomUUID()}`, headers: Record<string, string> = {}) {

@@ -7,8 +7,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { createFixture } from '../support/fixtures';
 import { api, authHeaders } from '../support/orders';
-import { closeTestPrisma } from '../support/db';
-import { startTestStack, type TestStack } from '../support/stack';
+import { useTestStack, type TestStack } from '../support/stack';
 import { escapeHtml } from '../../api/services/kpis';
 import { periodCloseWorkflow } from '../../workflows/kpi/workflow';
 
@@ -18,8 +17,8 @@ let stack: TestStack;
 let orderId: string;
 const at = (s: string) => new Date(`2018-${s}:00.000Z`);
 
-beforeAll(async () => {
-  stack = await startTestStack();
+useTestStack(async (started) => {
+  stack = started;
   const f = await createFixture(stack.prisma);
   const orderNo = `SO-2018-${String(randomInt(1, 1_000_000_000)).padStart(9, '0')}`;
   const o = await stack.prisma.order.create({
@@ -57,11 +56,6 @@ beforeAll(async () => {
     data: { orderId, currency: 'CNY', revenue: '500.00', costOfGoods: '350.00', shippingCost: '50.00', profit: '100.00', margin: '0.2000', closedAt: at('05-20T08:00') },
   });
   await stack.prisma.feedback.create({ data: { orderId, rating: 4, createdBy: 'sales', createdAt: at('05-21T08:00') } });
-});
-
-afterAll(async () => {
-  await stack?.stop();
-  await closeTestPrisma();
 });
 
 const v = (value: string | null, numerator: string, denominator: string) => ({ value, numerator, denominator });

@@ -4,20 +4,14 @@
  */
 import { createFixture } from '../support/fixtures';
 import { api, authHeaders, placeOrder, waitForStage, type OrderFixture } from '../support/orders';
-import { closeTestPrisma } from '../support/db';
-import { startTestStack, type TestStack } from '../support/stack';
+import { useTestStack, type TestStack } from '../support/stack';
 
 jest.setTimeout(120_000);
 
 let stack: TestStack;
 
-beforeAll(async () => {
-  stack = await startTestStack();
-});
-
-afterAll(async () => {
-  await stack?.stop();
-  await closeTestPrisma();
+useTestStack((started) => {
+  stack = started;
 });
 
 describe('GET /orders', () => {

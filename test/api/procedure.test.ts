@@ -7,21 +7,15 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createFixture } from '../support/fixtures';
 import { authHeaders, placeOrder, waitForStage, waitForState, type OrderFixture } from '../support/orders';
-import { closeTestPrisma } from '../support/db';
-import { startTestStack, type TestStack } from '../support/stack';
+import { useTestStack, type TestStack } from '../support/stack';
 import { changeIdFor } from '../../api/services/changes';
 
 jest.setTimeout(180_000);
 
 let stack: TestStack;
 
-beforeAll(async () => {
-  stack = await startTestStack();
-});
-
-afterAll(async () => {
-  await stack?.stop();
-  await closeTestPrisma();
+useTestStack((started) => {
+  stack = started;
 });
 
 type Method = 'GET' | 'POST' | 'PATCH';

@@ -15,10 +15,9 @@ import { CALLER_ROLES, ROUTE_ACCESS, renderRolesTable, routeKey, type CallerRole
 import { hashToken, issueToken, revokeToken } from '../../api/auth/tokens';
 import { intakeOrder } from '../../api/services/intake';
 import { createPrisma } from '../../activities/infra/db';
-import { closeTestPrisma } from '../support/db';
 import { createFixture, type Fixture } from '../support/fixtures';
 import { api, authHeaders, intakeBody, placeOrder, tokenFor, waitForStage } from '../support/orders';
-import { startTestStack, type TestStack } from '../support/stack';
+import { useTestStack, type TestStack } from '../support/stack';
 
 jest.setTimeout(180_000);
 
@@ -27,16 +26,11 @@ let f: Fixture;
 /** An order of `f` (owned by `sales`), in sales review. */
 let orderNo: string;
 
-beforeAll(async () => {
-  stack = await startTestStack();
+useTestStack(async (started) => {
+  stack = started;
   f = await createFixture(stack.prisma);
   orderNo = await placeOrder(stack, f);
   await waitForStage(stack, orderNo, 'sales_review');
-});
-
-afterAll(async () => {
-  await stack?.stop();
-  await closeTestPrisma();
 });
 
 const UNKNOWN = 'SO-1999-999999';

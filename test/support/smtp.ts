@@ -4,8 +4,9 @@
  * parsed with mailparser. Use `url` as SMTP_URL / createMailer's argument.
  */
 import type { AddressInfo } from 'node:net';
-import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
+import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
+import { addresses, headerStrings } from '../../scripts/lib/parsed-mail';
 
 export interface CapturedMail {
   /** As in the header, with angle brackets: `<key@domain>`. */
@@ -109,21 +110,4 @@ function toCaptured(p: ParsedMail, envelope: { from: string; to: string[] }): Ca
     html: typeof p.html === 'string' ? p.html : null,
     envelope,
   };
-}
-
-function addresses(a: AddressObject | AddressObject[] | undefined): string[] {
-  if (!a) return [];
-  return (Array.isArray(a) ? a : [a]).flatMap((o) => o.value.map((v) => v.address ?? '').filter(Boolean));
-}
-
-function headerStrings(p: ParsedMail): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of p.headers) {
-    if (typeof value === 'string') out[key] = value;
-    else if (value instanceof Date) out[key] = value.toISOString();
-    else if (value && typeof value === 'object' && 'text' in value) out[key] = String((value as { text: unknown }).text);
-    else if (value && typeof value === 'object' && 'value' in value) out[key] = String((value as { value: unknown }).value);
-    else out[key] = JSON.stringify(value);
-  }
-  return out;
 }

@@ -42,6 +42,23 @@ export interface TestStack {
   stop(): Promise<void>;
 }
 
+/**
+ * The set-up the API test files share: the stack started before the file's
+ * tests (then `ready` keeps it and prepares the file's data) and stopped
+ * after them, with the file's Prisma client.
+ */
+export function useTestStack(ready: (stack: TestStack) => void | Promise<void>): void {
+  let stack: TestStack | undefined;
+  beforeAll(async () => {
+    stack = await startTestStack();
+    await ready(stack);
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    await closeTestPrisma();
+  });
+}
+
 let openStacks = 0;
 let runtimeInstalled = false;
 

@@ -69,6 +69,23 @@ export interface OrderLineInput {
   taxRate: string;
 }
 
+/** A stored order line as the workflow carries it; one mapping for the intake's start and the change's new facts. */
+export const orderLineInput = (l: {
+  id: string;
+  productId: string;
+  quantity: number;
+  unitPrice: { toFixed(dp: number): string };
+  taxRate: { toFixed(dp: number): string };
+  product: { sku: string };
+}): OrderLineInput => ({
+  lineId: l.id,
+  productId: l.productId,
+  sku: l.product.sku,
+  quantity: l.quantity,
+  unitPrice: l.unitPrice.toFixed(2),
+  taxRate: l.taxRate.toFixed(4),
+});
+
 export interface OrderWorkflowInput {
   orderId: string;
   orderNo: string;
