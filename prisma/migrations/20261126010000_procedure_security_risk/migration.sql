@@ -1,3 +1,15 @@
+-- DropIndex
+DROP INDEX "orders_stage_created_at_idx";
+
+-- DropIndex
+DROP INDEX "orders_customer_id_created_at_idx";
+
+-- DropIndex
+DROP INDEX "orders_risk_level_created_at_idx";
+
+-- DropIndex
+DROP INDEX "orders_created_at_id_idx";
+
 -- AlterTable
 ALTER TABLE "orders" ADD COLUMN     "correction_count" INTEGER NOT NULL DEFAULT 0;
 
@@ -167,7 +179,25 @@ CREATE INDEX "risks_status_score_idx" ON "risks"("status", "score");
 CREATE UNIQUE INDEX "risks_order_id_category_key" ON "risks"("order_id", "category");
 
 -- CreateIndex
+CREATE INDEX "orders_stage_created_at_id_idx" ON "orders"("stage", "created_at" DESC, "id" DESC);
+
+-- CreateIndex
+CREATE INDEX "orders_customer_id_created_at_id_idx" ON "orders"("customer_id", "created_at" DESC, "id" DESC);
+
+-- CreateIndex
+CREATE INDEX "orders_risk_level_created_at_id_idx" ON "orders"("risk_level", "created_at" DESC, "id" DESC);
+
+-- CreateIndex
+CREATE INDEX "orders_created_at_id_idx" ON "orders"("created_at" DESC, "id" DESC);
+
+-- CreateIndex
 CREATE INDEX "stage_transitions_at_idx" ON "stage_transitions"("at");
+
+-- CreateIndex
+CREATE INDEX "shipments_dispatched_at_idx" ON "shipments"("dispatched_at");
+
+-- CreateIndex
+CREATE INDEX "shipments_delivered_at_idx" ON "shipments"("delivered_at");
 
 -- AddForeignKey
 ALTER TABLE "api_tokens" ADD CONSTRAINT "api_tokens_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
