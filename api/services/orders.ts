@@ -64,8 +64,13 @@ export async function listOrders(prisma: PrismaClient, q: ListQuery, now = new D
       ...(q.stage ? { stage: q.stage } : {}),
       ...(q.customerId ? { customerId: q.customerId } : {}),
       ...(q.riskLevel ? { riskLevel: q.riskLevel } : {}),
+      // The redundant `createdAt <= cursor` lets PostgreSQL start the index scan at
+      // the cursor instead of reading and discarding every row before it (bench/).
       ...(after
-        ? { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] }
+        ? {
+            createdAt: { lte: after.createdAt },
+            OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }],
+          }
         : {}),
     },
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
