@@ -58,7 +58,6 @@ export function registerHandlers(run: OrderRun): void {
     validator(args: ReviewArgs) {
       if (state.stage !== stage) throw wrongStage(`order ${orderNo} is in ${state.stage}, not ${stage}`);
       if (decisionInFlight || run.pendingDecision) throw wrongStage(`a ${stage} decision for ${orderNo} is already being recorded`);
-      if (args.decision === 'return' && stage !== 'sales_review' && stage !== 'finance_review') throw badInput('decision', 'return is not possible here');
       if ((args.decision === 'reject' || args.decision === 'return') && !args.comment?.trim())
         throw badInput('comment', `a ${args.decision === 'reject' ? 'rejection' : 'return for correction'} needs a comment`);
       // Segregation of duties: whoever entered the order cannot approve its finance review.
