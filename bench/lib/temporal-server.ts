@@ -5,18 +5,15 @@
  * and the contract's search attributes. A started server is a child process:
  * stopped by `stop()` and killed when the bench process exits.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { errorText, freePorts, sleep, type Log } from './util';
 import { onExit } from './procs';
+import { devServerArgs, ensureTemporalCli, TEMPORAL_BIN } from '../../scripts/lib/temporal-dev';
 
-const ROOT = resolve(__dirname, '../..');
-const TEMPORAL_BIN = join(ROOT, '.tools/bin/temporal');
-/** The contract's search attributes (workflows/order/contract.ts SA), as the CLI takes them. */
-const SEARCH_ATTRIBUTES = ['OrderNo=Keyword', 'OrderStage=Keyword', 'CustomerId=Keyword', 'RiskLevel=Keyword', 'OrderAmount=Double'];
 
 export interface TemporalServer {
   address: string;
@@ -50,27 +47,12 @@ export async function startOrReuseTemporal(opts: { address?: string; log: Log })
     }
     log(`TEMPORAL_ADDRESS=${opts.address} does not answer: starting a dev server of our own`);
   }
-  if (!existsSync(TEMPORAL_BIN)) {
-    log('the Temporal CLI is missing: building it (scripts/temporal.sh ensure)');
-    const r = spawnSync('bash', [join(ROOT, 'scripts/temporal.sh'), 'ensure'], { stdio: 'inherit' });
-    if (r.status !== 0) throw new Error('could not build the Temporal CLI (scripts/temporal.sh ensure)');
-  }
-  const [port, uiPort, httpPort, metricsPort] = await freePorts(4);
+  ensureTemporalCli(log);
+  const ports = (await freePorts(4)) as [number, number, number, number];
+  const [port, uiPort] = ports;
   const dir = mkdtempSync(join(tmpdir(), 'salesorder-bench-temporal-'));
   const address = `127.0.0.1:${port}`;
-  const args = [
-    'server', 'start-dev',
-    '--db-filename', join(dir, 'temporal.db'),
-    '--ip', '127.0.0.1',
-    '--port', String(port),
-    '--ui-port', String(uiPort),
-    '--http-port', String(httpPort),
-    '--metrics-port', String(metricsPort),
-    '--sqlite-pragma', 'journal_mode=WAL',
-    '--sqlite-pragma', 'synchronous=OFF',
-    '--log-level', 'error',
-    ...SEARCH_ATTRIBUTES.flatMap((sa) => ['--search-attribute', sa]),
-  ];
+  const args = devServerArgs({ dir, ports, logLevel: 'error' });
   const logFile = join(dir, 'temporal.log');
   const out = openSync(logFile, 'w');
   const child: ChildProcess = spawn(TEMPORAL_BIN, args, { stdio: ['ignore', out, out] });

@@ -11,22 +11,20 @@
  * TEMPORAL_ADDRESS, DATABASE_URL and WORKFLOW_BUNDLE are set in process.env,
  * which the test workers inherit. global-teardown.ts stops the server.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { setupDatabase } from '../../scripts/db-setup';
+import { devServerArgs, ensureTemporalCli, TEMPORAL_BIN } from '../../scripts/lib/temporal-dev';
 import { TEST_PAYLOAD_CODEC_KEY } from './keys';
 
 const ROOT = resolve(__dirname, '../..');
 const TEST_DATA = join(ROOT, '.data/test');
-const TEMPORAL_BIN = join(ROOT, '.tools/bin/temporal');
 export const PID_FILE = join(TEST_DATA, 'temporal.pid');
 
-/** The contract's search attributes (workflows/order/contract.ts SA), as the CLI takes them. */
-const SEARCH_ATTRIBUTES = ['OrderNo=Keyword', 'OrderStage=Keyword', 'CustomerId=Keyword', 'RiskLevel=Keyword', 'OrderAmount=Double'];
 
 export interface TemporalTestServer {
   pid: number;
@@ -65,27 +63,12 @@ async function prepareTemporal(): Promise<string> {
     await waitForTemporal(process.env.TEMPORAL_ADDRESS, 30_000);
     return process.env.TEMPORAL_ADDRESS;
   }
-  if (!existsSync(TEMPORAL_BIN)) {
-    log('the Temporal CLI is missing: building it (scripts/temporal.sh ensure)');
-    const r = spawnSync('bash', [join(ROOT, 'scripts/temporal.sh'), 'ensure'], { stdio: 'inherit' });
-    if (r.status !== 0) throw new Error('could not build the Temporal CLI (scripts/temporal.sh ensure)');
-  }
-  const [port, uiPort, httpPort, metricsPort] = await freePorts(4);
+  ensureTemporalCli(log);
+  const ports = (await freePorts(4)) as [number, number, number, number];
+  const [port, uiPort] = ports;
   const dir = mkdtempSync(join(tmpdir(), 'salesorder-temporal-'));
   const address = `127.0.0.1:${port}`;
-  const args = [
-    'server', 'start-dev',
-    '--db-filename', join(dir, 'temporal.db'),
-    '--ip', '127.0.0.1',
-    '--port', String(port),
-    '--ui-port', String(uiPort),
-    '--http-port', String(httpPort),
-    '--metrics-port', String(metricsPort),
-    '--sqlite-pragma', 'journal_mode=WAL',
-    '--sqlite-pragma', 'synchronous=OFF',
-    '--log-level', 'warn',
-    ...SEARCH_ATTRIBUTES.flatMap((sa) => ['--search-attribute', sa]),
-  ];
+  const args = devServerArgs({ dir, ports, logLevel: 'warn' });
   const logFile = join(TEST_DATA, 'temporal.log');
   const out = openSync(logFile, 'w');
   const child = spawn(TEMPORAL_BIN, args, { stdio: ['ignore', out, out], detached: false });
