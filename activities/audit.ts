@@ -4,46 +4,53 @@
  *
  * The audit table refuses UPDATE and DELETE (a trigger), so an entry is only
  * ever inserted, with ON CONFLICT DO NOTHING on its idempotency key: a
- * retried activity adds nothing.
+ * retried activity adds nothing. The API writes its entries here too.
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { FAILURE } from '../workflows/order/contract';
-import { Prisma } from '../generated/prisma/client';
+import type { Prisma } from '../generated/prisma/client';
+import { jsonParam, prismaSql, type Sql } from './infra/sql';
 
 /** A Prisma client or the client of an interactive transaction. */
 export type Db = Prisma.TransactionClient;
 
 export interface AuditInput {
-  key: string;
+  /** Idempotency key (e.g. a workflow transition); none for entries that have no natural one. */
+  key?: string | null;
   actor: string;
   action: string;
   entity: string;
   entityId: string;
   orderNo?: string | null;
+  /** The caller's address, for entries the API writes. */
+  ip?: string | null;
   before?: unknown;
   after?: unknown;
 }
 
-const json = (v: unknown): Prisma.InputJsonValue | typeof Prisma.DbNull =>
-  v === undefined || v === null ? Prisma.DbNull : (JSON.parse(JSON.stringify(v)) as Prisma.InputJsonValue);
+const INSERT_AUDIT = `
+  INSERT INTO audit_trail (key, actor, action, entity, entity_id, order_no, ip, before, after)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb)
+  ON CONFLICT (key) DO NOTHING`;
 
-/** Appends one audit entry; a second call with the same key adds nothing. */
-export async function writeAudit(db: Db, a: AuditInput): Promise<void> {
-  await db.auditEntry.createMany({
-    data: [
-      {
-        key: a.key,
-        actor: a.actor,
-        action: a.action,
-        entity: a.entity,
-        entityId: a.entityId,
-        orderNo: a.orderNo ?? null,
-        before: json(a.before),
-        after: json(a.after),
-      },
-    ],
-    skipDuplicates: true,
-  });
+/**
+ * Appends one audit entry; a second call with the same key adds nothing.
+ * Plain SQL (infra/sql.ts) because every state change writes one; inside a
+ * Prisma transaction it runs on that transaction.
+ */
+export async function writeAudit(db: Db | Sql, a: AuditInput): Promise<void> {
+  const sql = 'execute' in db && typeof db.execute === 'function' ? (db as Sql) : prismaSql(db as Db);
+  await sql.execute(INSERT_AUDIT, [
+    a.key ?? null,
+    a.actor,
+    a.action,
+    a.entity,
+    a.entityId,
+    a.orderNo ?? null,
+    a.ip ?? null,
+    jsonParam(a.before),
+    jsonParam(a.after),
+  ]);
 }
 
 /** Interactive transactions: room for lock waits under contention. */

@@ -7,7 +7,8 @@
 import type { ActivityDeps } from './index';
 import { TERMINAL_STAGES, type ReviewDecision, type Stage } from '../workflows/order/contract';
 import type { Role } from '../workflows/domain/policy';
-import { TX, notFound, toDate, writeAudit } from './audit';
+import { notFound, toDate, writeAudit } from './audit';
+import { sqlOf } from './infra/db';
 import { notifyRole } from './email/notify';
 import { staffMessage, type StaffMessageKind } from './email/templates';
 
@@ -29,44 +30,29 @@ export interface RecordTransitionInput {
 /**
  * One stage_transitions row per (orderId, seq). The order's current stage is
  * moved only by the newest seq, so a late retry of an older transition never
- * moves the order back.
+ * moves the order back. Plain SQL (infra/sql.ts): seven of these per order.
  */
 export async function recordTransition(deps: ActivityDeps, a: RecordTransitionInput): Promise<void> {
-  const at = toDate(a.at, 'at');
-  const deadline = a.deadline ? toDate(a.deadline, 'deadline') : null;
-  await deps.prisma.$transaction(async (tx) => {
-    const locked = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM orders WHERE id = ${a.orderId} FOR UPDATE`;
+  const at = toDate(a.at, 'at').toISOString();
+  const deadline = a.deadline ? toDate(a.deadline, 'deadline').toISOString() : null;
+  const terminal = TERMINAL_STAGES.includes(a.to);
+  await sqlOf(deps.prisma).transaction(async (tx) => {
+    const locked = await tx.query(`SELECT id FROM orders WHERE id = $1 FOR UPDATE`, [a.orderId]);
     if (locked.length === 0) throw notFound(`order ${a.orderId} not found`);
-    await tx.stageTransition.createMany({
-      data: [
-        {
-          orderId: a.orderId,
-          seq: a.seq,
-          fromStage: a.from,
-          toStage: a.to,
-          reason: a.reason ?? null,
-          actor: a.actor ?? null,
-          at,
-          deadline,
-          heldMs: BigInt(Math.max(0, Math.round(a.heldMs ?? 0))),
-        },
-      ],
-      skipDuplicates: true,
-    });
-    const newest = await tx.stageTransition.aggregate({ where: { orderId: a.orderId }, _max: { seq: true } });
-    if (newest._max.seq === a.seq) {
-      const terminal = TERMINAL_STAGES.includes(a.to);
-      await tx.order.update({
-        where: { id: a.orderId },
-        data: {
-          stage: a.to,
-          stageEnteredAt: at,
-          stageDeadline: deadline,
-          escalation: 'none',
-          ...(terminal ? { closedAt: at, outcome: a.reason ? `${a.to}: ${a.reason}` : a.to } : {}),
-        },
-      });
-    }
+    await tx.execute(
+      `INSERT INTO stage_transitions (id, order_id, seq, from_stage, to_stage, reason, actor, at, deadline, held_ms)
+       VALUES (gen_random_uuid()::text, $1, $2, $3, $4, $5, $6, $7::timestamp(3), $8::timestamp(3), $9)
+       ON CONFLICT (order_id, seq) DO NOTHING`,
+      [a.orderId, a.seq, a.from, a.to, a.reason ?? null, a.actor ?? null, at, deadline, Math.max(0, Math.round(a.heldMs ?? 0))],
+    );
+    await tx.execute(
+      `UPDATE orders
+          SET stage = $2, stage_entered_at = $3::timestamp(3), stage_deadline = $4::timestamp(3), escalation = 'none',
+              closed_at = CASE WHEN $5 THEN $3::timestamp(3) ELSE closed_at END,
+              outcome = CASE WHEN $5 THEN $6 ELSE outcome END
+        WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM stage_transitions WHERE order_id = $1 AND seq > $7)`,
+      [a.orderId, a.to, at, deadline, terminal, a.reason ? `${a.to}: ${a.reason}` : a.to, a.seq],
+    );
     await writeAudit(tx, {
       key: `transition:${a.orderId}:${a.seq}`,
       actor: a.actor ?? 'system',
@@ -77,7 +63,7 @@ export async function recordTransition(deps: ActivityDeps, a: RecordTransitionIn
       before: { stage: a.from },
       after: { stage: a.to, seq: a.seq, at: a.at, reason: a.reason ?? null, deadline: a.deadline ?? null },
     });
-  }, TX);
+  });
 }
 
 export interface RecordReviewInput {
@@ -94,25 +80,20 @@ export interface RecordReviewInput {
 }
 
 export async function recordReview(deps: ActivityDeps, a: RecordReviewInput): Promise<void> {
-  const decidedAt = toDate(a.at, 'at');
-  await deps.prisma.$transaction(async (tx) => {
-    const order = await tx.order.findUnique({ where: { id: a.orderId }, select: { id: true } });
-    if (!order) throw notFound(`order ${a.orderId} not found`);
-    await tx.reviewDecision.createMany({
-      data: [
-        {
-          orderId: a.orderId,
-          key: a.key,
-          stage: a.stage,
-          department: a.department ?? null,
-          decision: a.decision,
-          comment: a.comment ?? null,
-          actor: a.actor,
-          decidedAt,
-        },
-      ],
-      skipDuplicates: true,
-    });
+  const decidedAt = toDate(a.at, 'at').toISOString();
+  await sqlOf(deps.prisma).transaction(async (tx) => {
+    // Only for an order that exists; the row's foreign key would refuse it anyway, as a retryable error.
+    const inserted = await tx.query(
+      `INSERT INTO review_decisions (id, order_id, key, stage, department, decision, comment, actor, decided_at)
+       SELECT gen_random_uuid()::text, o.id, $2, $3, $4, $5, $6, $7, $8::timestamp(3) FROM orders o WHERE o.id = $1
+       ON CONFLICT (order_id, key) DO NOTHING
+       RETURNING 1`,
+      [a.orderId, a.key, a.stage, a.department ?? null, a.decision, a.comment ?? null, a.actor, decidedAt],
+    );
+    if (inserted.length === 0) {
+      const order = await tx.query(`SELECT 1 FROM orders WHERE id = $1`, [a.orderId]);
+      if (order.length === 0) throw notFound(`order ${a.orderId} not found`);
+    }
     await writeAudit(tx, {
       key: `review:${a.orderId}:${a.key}`,
       actor: a.actor,
@@ -122,7 +103,7 @@ export async function recordReview(deps: ActivityDeps, a: RecordReviewInput): Pr
       orderNo: a.orderNo,
       after: { stage: a.stage, department: a.department ?? null, decision: a.decision, comment: a.comment ?? null, at: a.at },
     });
-  }, TX);
+  });
 }
 
 /** Steps of a stage clock (they also set the order's escalation flag), and other early-warning events. */
@@ -154,15 +135,17 @@ const STAFF_KIND: Record<AlertLevel, StaffMessageKind> = {
  * emailed once (outbox key `${key}:${userId}`).
  */
 export async function raiseStageAlert(deps: ActivityDeps, a: RaiseStageAlertInput): Promise<void> {
-  await deps.prisma.$transaction(async (tx) => {
-    const order = await tx.order.findUnique({ where: { id: a.orderId }, select: { stage: true, escalation: true } });
+  await sqlOf(deps.prisma).transaction(async (tx) => {
+    const [order] = await tx.query<{ stage: string; escalation: string }>(`SELECT stage, escalation FROM orders WHERE id = $1`, [a.orderId]);
     if (!order) throw notFound(`order ${a.orderId} not found`);
-    const inserted = await tx.alert.createMany({
-      data: [{ key: a.key, orderId: a.orderId, kind: a.level, role: a.role, message: a.message }],
-      skipDuplicates: true,
-    });
-    if (inserted.count === 0) return;
-    if (CLOCK_LEVELS.includes(a.level)) await tx.order.updateMany({ where: { id: a.orderId, stage: a.stage }, data: { escalation: a.level } });
+    const inserted = await tx.execute(
+      `INSERT INTO alerts (id, key, order_id, kind, role, message) VALUES (gen_random_uuid()::text, $1, $2, $3, $4, $5)
+       ON CONFLICT (key) DO NOTHING`,
+      [a.key, a.orderId, a.level, a.role, a.message],
+    );
+    if (inserted === 0) return;
+    if (CLOCK_LEVELS.includes(a.level))
+      await tx.execute(`UPDATE orders SET escalation = $3 WHERE id = $1 AND stage = $2`, [a.orderId, a.stage, a.level]);
     await writeAudit(tx, {
       key: `alert:${a.key}`,
       actor: 'system',
@@ -173,7 +156,7 @@ export async function raiseStageAlert(deps: ActivityDeps, a: RaiseStageAlertInpu
       before: { stage: order.stage, escalation: order.escalation },
       after: { stage: a.stage, escalation: order.stage === a.stage ? a.level : order.escalation, role: a.role, message: a.message },
     });
-  }, TX);
+  });
   const mail = staffMessage(STAFF_KIND[a.level], { orderNo: a.orderNo, stage: a.stage, detail: a.message });
   await notifyRole(deps, { key: a.key, orderId: a.orderId, role: a.role, ...mail });
 }

@@ -5,6 +5,7 @@
 import type { ActivityDeps } from '../index';
 import type { Role } from '../../workflows/domain/policy';
 import { notFound } from '../audit';
+import { sqlOf } from '../infra/db';
 import { sendOnce } from './outbox';
 import { render, type Lang, type TemplateName } from './templates';
 
@@ -20,22 +21,33 @@ export async function sendCustomerEmail(
   deps: ActivityDeps,
   a: SendCustomerEmailInput,
 ): Promise<{ messageId: string; sent: boolean }> {
-  const order = await deps.prisma.order.findUnique({ where: { id: a.orderId }, include: { customer: true } });
+  const [order] = await sqlOf(deps.prisma).query<{
+    id: string;
+    order_no: string;
+    currency: string;
+    total: string;
+    name: string;
+    email: string;
+    language: string;
+  }>(
+    `SELECT o.id, o.order_no, o.currency, o.total_amount::text AS total, c.name, c.email, c.language
+       FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.id = $1`,
+    [a.orderId],
+  );
   if (!order) throw notFound(`order ${a.orderId} not found`);
-  const c = order.customer;
-  const lang: Lang = c.language === 'en' ? 'en' : 'zh';
+  const lang: Lang = order.language === 'en' ? 'en' : 'zh';
   const data = {
-    orderNo: order.orderNo,
-    customerName: c.name,
+    orderNo: order.order_no,
+    customerName: order.name,
     currency: order.currency,
-    total: order.totalAmount.toFixed(2),
+    total: order.total,
     ...a.data,
   };
   const mail = render(a.template, lang, data);
   return sendOnce(deps, {
     key: a.key,
     orderId: order.id,
-    to: { name: c.name, address: c.email },
+    to: { name: order.name, address: order.email },
     template: a.template,
     ...mail,
   });
@@ -51,7 +63,10 @@ export interface NotifyRoleInput {
 
 /** Emails every active user of `role`, once per user (outbox key `${key}:${userId}`). */
 export async function notifyRole(deps: ActivityDeps, a: NotifyRoleInput): Promise<void> {
-  const users = await deps.prisma.user.findMany({ where: { role: a.role, active: true }, orderBy: { id: 'asc' } });
+  const users = await sqlOf(deps.prisma).query<{ id: string; name: string; email: string }>(
+    `SELECT id, name, email FROM users WHERE role = $1 AND active ORDER BY id`,
+    [a.role],
+  );
   for (const u of users) {
     await sendOnce(deps, {
       key: `${a.key}:${u.id}`,

@@ -16,6 +16,7 @@
 import { createHash } from 'node:crypto';
 import type { Transporter } from 'nodemailer';
 import type { PrismaClient } from '../../generated/prisma/client';
+import { sqlOf } from '../infra/db';
 
 export interface OutboxDeps {
   prisma: PrismaClient;
@@ -40,9 +41,6 @@ export interface OutboxResult {
   messageId: string;
 }
 
-/** The row stays locked while SMTP talks: longer than the mailer's connection + socket timeouts. */
-const OUTBOX_TX = { maxWait: 10_000, timeout: 60_000 } as const;
-
 export const MESSAGE_ID_DOMAIN = 'sales-orders.local';
 
 /** `<` + first 32 hex chars of sha256(key) + `@sales-orders.local>`. */
@@ -54,31 +52,23 @@ const addressOf = (to: OutboxMessage['to']): string => (typeof to === 'string' ?
 
 export async function sendOnce(deps: OutboxDeps, m: OutboxMessage): Promise<OutboxResult> {
   if (!m.key) throw new Error('an outbox message needs a key');
-  const { prisma, mailer, mailFrom } = deps;
-  const messageId = messageIdFor(m.key);
+  const { mailer, mailFrom } = deps;
+  const sql = sqlOf(deps.prisma);
 
-  await prisma.emailOutbox.createMany({
-    data: [
-      {
-        key: m.key,
-        orderId: m.orderId ?? null,
-        toAddress: addressOf(m.to),
-        subject: m.subject,
-        body: m.text,
-        template: m.template,
-        messageId,
-        status: 'pending',
-      },
-    ],
-    skipDuplicates: true,
-  });
+  await sql.execute(
+    `INSERT INTO email_outbox (id, key, order_id, to_address, subject, body, template, message_id, status)
+     VALUES (gen_random_uuid()::text, $1, $2, $3, $4, $5, $6, $7, 'pending')
+     ON CONFLICT (key) DO NOTHING`,
+    [m.key, m.orderId ?? null, addressOf(m.to), m.subject, m.text, m.template, messageIdFor(m.key)],
+  );
 
   let smtpError: unknown;
   try {
-    return await prisma.$transaction(async (tx) => {
-      const rows = await tx.$queryRaw<{ status: string; message_id: string }[]>`
-        SELECT status, message_id FROM email_outbox WHERE key = ${m.key} FOR UPDATE`;
-      const row = rows[0];
+    return await sql.transaction(async (tx) => {
+      const [row] = await tx.query<{ status: string; message_id: string }>(
+        `SELECT status, message_id FROM email_outbox WHERE key = $1 FOR UPDATE`,
+        [m.key],
+      );
       if (!row) throw new Error(`outbox row ${m.key} vanished`);
       if (row.status === 'sent') return { sent: false, messageId: row.message_id };
       try {
@@ -94,19 +84,19 @@ export async function sendOnce(deps: OutboxDeps, m: OutboxMessage): Promise<Outb
         smtpError = err;
         throw err;
       }
-      await tx.emailOutbox.update({
-        where: { key: m.key },
-        data: { status: 'sent', sentAt: new Date(), attempts: { increment: 1 }, lastError: null },
-      });
+      await tx.execute(
+        `UPDATE email_outbox SET status = 'sent', sent_at = $2::timestamp(3), attempts = attempts + 1, last_error = NULL WHERE key = $1`,
+        [m.key, new Date().toISOString()],
+      );
       return { sent: true, messageId: row.message_id };
-    }, OUTBOX_TX);
+    });
   } catch (err) {
     if (smtpError !== undefined) {
-      await prisma.emailOutbox
-        .update({
-          where: { key: m.key },
-          data: { attempts: { increment: 1 }, lastError: String((smtpError as Error)?.message ?? smtpError).slice(0, 1000) },
-        })
+      await sql
+        .execute(`UPDATE email_outbox SET attempts = attempts + 1, last_error = $2 WHERE key = $1`, [
+          m.key,
+          String((smtpError as Error)?.message ?? smtpError).slice(0, 1000),
+        ])
         .catch(() => undefined);
     }
     throw err;

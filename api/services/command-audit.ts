@@ -7,8 +7,8 @@
  * find the row. The domain rows the activities and services write (e.g.
  * `order.create`, `risk.update`) stay; these are the API's own.
  */
-import type { PrismaClient } from '../../activities/infra/db';
-import { writeApiAudit } from './audit';
+import { sqlOf, type PrismaClient } from '../../activities/infra/db';
+import { writeAudit } from '../../activities/audit';
 
 const SECRET_KEY = /token|secret|password|passwd|authorization|api[-_]?key|credential/i;
 const TOKEN_VALUE = /^so_[A-Za-z0-9_-]{20,}$/;
@@ -42,7 +42,7 @@ export interface CommandRecord {
 
 export async function recordCommand(prisma: PrismaClient, c: CommandRecord): Promise<void> {
   const request = c.body === undefined || c.body === null ? {} : { request: redact(c.body) };
-  await writeApiAudit(prisma, {
+  await writeAudit(sqlOf(prisma), {
     actor: c.actor,
     action: c.action,
     entity: c.entity,

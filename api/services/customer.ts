@@ -6,7 +6,8 @@
  */
 import type { PrismaClient } from '../../activities/infra/db';
 import { badRequest, conflict, notFound } from '../errors';
-import { TX, writeApiAudit } from './audit';
+import { writeAudit } from '../../activities/audit';
+import { TX } from './audit';
 
 /** Stages in which an order never reached the customer: no feedback on those. */
 export const NO_FEEDBACK_STAGES = ['cancelled', 'rejected'];
@@ -33,7 +34,7 @@ export async function addFeedback(
     const fb = await tx.feedback.create({
       data: { orderId: order.id, rating: a.rating, comment, createdBy: a.actor },
     });
-    await writeApiAudit(tx, {
+    await writeAudit(tx, {
       key: `feedback:${fb.id}`,
       actor: a.actor,
       action: 'feedback.create',
@@ -108,7 +109,7 @@ export async function fileComplaint(
         message: `complaint on ${order.orderNo} (owner ${owner}): ${preview}`,
       },
     });
-    await writeApiAudit(tx, {
+    await writeAudit(tx, {
       key: `complaint:${c.id}`,
       actor: a.actor,
       action: 'complaint.create',
@@ -138,7 +139,7 @@ export async function resolveComplaint(
       where: { id: a.id },
       data: { status: 'resolved', resolution, resolvedBy: a.actor, resolvedAt: new Date() },
     });
-    await writeApiAudit(tx, {
+    await writeAudit(tx, {
       key: `complaint-resolve:${a.id}`,
       actor: a.actor,
       action: 'complaint.resolve',

@@ -19,6 +19,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../../activities/infra/config';
 import type { PrismaClient } from '../../activities/infra/db';
+import { writeAudit } from '../../activities/audit';
 import { addDuration } from '../../workflows/domain/duration';
 import { orderTotals } from '../../workflows/domain/money';
 import { formatOrderNo } from '../../workflows/domain/order-number';
@@ -281,25 +282,23 @@ export async function intakeOrder(
         select: { id: true },
       });
 
-      await tx.auditEntry.create({
-        data: {
-          key: `intake:${a.idempotencyKey}`,
-          actor: a.actor,
-          action: 'order.create',
-          entity: 'order',
-          entityId: order.id,
+      await writeAudit(tx, {
+        key: `intake:${a.idempotencyKey}`,
+        actor: a.actor,
+        action: 'order.create',
+        entity: 'order',
+        entityId: order.id,
+        orderNo,
+        ip: a.ip ?? null,
+        after: {
           orderNo,
-          ip: a.ip ?? null,
-          after: {
-            orderNo,
-            customerId: a.body.customerId,
-            channel: a.body.channel,
-            currency,
-            subtotal: totals.subtotal,
-            tax: totals.tax,
-            total: totals.total,
-            lines: lines.map((l, i) => ({ lineNo: i + 1, sku: l.sku, quantity: l.quantity, unitPrice: l.unitPrice, taxRate: l.taxRate })),
-          },
+          customerId: a.body.customerId,
+          channel: a.body.channel,
+          currency,
+          subtotal: totals.subtotal,
+          tax: totals.tax,
+          total: totals.total,
+          lines: lines.map((l, i) => ({ lineNo: i + 1, sku: l.sku, quantity: l.quantity, unitPrice: l.unitPrice, taxRate: l.taxRate })),
         },
       });
       return { createdId: order.id };

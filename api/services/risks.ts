@@ -7,7 +7,8 @@
  */
 import type { PrismaClient } from '../../activities/infra/db';
 import { badRequest, notFound } from '../errors';
-import { TX, writeApiAudit } from './audit';
+import { writeAudit } from '../../activities/audit';
+import { TX } from './audit';
 
 export const RISK_STATUSES = ['open', 'mitigated', 'closed'] as const;
 
@@ -147,7 +148,7 @@ export async function updateRisk(prisma: PrismaClient, a: { id: string; patch: R
     const before = await tx.risk.findUniqueOrThrow({ where: { id: a.id }, include: withOrder });
     const after = await tx.risk.update({ where: { id: a.id }, data: patch, include: withOrder });
     const pick = (r: RiskRow) => ({ control: r.control, owner: r.owner, status: r.status });
-    await writeApiAudit(tx, {
+    await writeAudit(tx, {
       actor: a.actor,
       action: 'risk.update',
       entity: 'risk',
