@@ -9,7 +9,7 @@
  * demo script and the tests (issue).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { PrismaClient } from '../../activities/infra/db';
+import { sqlOf, type PrismaClient } from '../../activities/infra/db';
 import type { CallerRole } from './roles';
 
 export const TOKEN_PREFIX = 'so_';
@@ -98,29 +98,31 @@ export class TokenError extends Error {
  */
 export async function verifyToken(prisma: PrismaClient, token: string, now = new Date()): Promise<AuthUser | null> {
   if (!looksLikeToken(token)) return null;
-  const row = await prisma.apiToken.findUnique({
-    where: { tokenHash: hashToken(token) },
-    select: {
-      id: true,
-      kind: true,
-      expiresAt: true,
-      revokedAt: true,
-      lastUsedAt: true,
-      user: { select: { id: true, username: true, role: true, active: true } },
-    },
-  });
-  if (!row || row.revokedAt || row.expiresAt.getTime() <= now.getTime() || !row.user.active) return null;
-  if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() >= LAST_USED_EVERY_MS) {
+  // Plain SQL (activities/infra/sql.ts): every request runs this. The time
+  // tests are made in SQL, where the columns' UTC values are compared as stored.
+  const sql = sqlOf(prisma);
+  const nowIso = now.toISOString();
+  const staleBefore = new Date(now.getTime() - LAST_USED_EVERY_MS).toISOString();
+  const [row] = await sql.query<{ id: string; kind: string; usable: boolean; stale: boolean; user_id: string; username: string; role: string }>(
+    `SELECT t.id, t.kind, u.id AS user_id, u.username, u.role,
+            (t.revoked_at IS NULL AND t.expires_at > $2::timestamp(3) AND u.active) AS usable,
+            (t.last_used_at IS NULL OR t.last_used_at <= $3::timestamp(3)) AS stale
+       FROM api_tokens t JOIN users u ON u.id = t.user_id
+      WHERE t.token_hash = $1`,
+    [hashToken(token), nowIso, staleBefore],
+  );
+  if (!row || !row.usable) return null;
+  if (row.stale)
     // Conditional, so concurrent requests of one token write it once.
-    await prisma.apiToken.updateMany({
-      where: { id: row.id, OR: [{ lastUsedAt: null }, { lastUsedAt: { lte: new Date(now.getTime() - LAST_USED_EVERY_MS) } }] },
-      data: { lastUsedAt: now },
-    });
-  }
+    await sql.execute(`UPDATE api_tokens SET last_used_at = $2::timestamp(3) WHERE id = $1 AND (last_used_at IS NULL OR last_used_at <= $3::timestamp(3))`, [
+      row.id,
+      nowIso,
+      staleBefore,
+    ]);
   return {
-    id: row.user.id,
-    username: row.user.username,
-    role: row.user.role as CallerRole,
+    id: row.user_id,
+    username: row.username,
+    role: row.role as CallerRole,
     kind: row.kind as TokenKind,
     tokenId: row.id,
   };

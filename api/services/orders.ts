@@ -7,7 +7,7 @@
  * the start.
  */
 import type { Client } from '@temporalio/client';
-import type { PrismaClient } from '../../activities/infra/db';
+import { sqlOf, type PrismaClient } from '../../activities/infra/db';
 import { getState, type OrderState } from '../../workflows/order/contract';
 import { badRequest, notFound } from '../errors';
 import { complaintView } from './customer';
@@ -105,10 +105,10 @@ export async function listOrders(prisma: PrismaClient, q: ListQuery, now = new D
 
 /** The order behind a command: 404 when unknown. */
 export async function orderRef(prisma: PrismaClient, orderNo: string) {
-  const order = await prisma.order.findUnique({
-    where: { orderNo },
-    select: { id: true, orderNo: true, workflowId: true, stage: true },
-  });
+  const [order] = await sqlOf(prisma).query<{ id: string; orderNo: string; workflowId: string; stage: string }>(
+    `SELECT id, order_no AS "orderNo", workflow_id AS "workflowId", stage FROM orders WHERE order_no = $1`,
+    [orderNo],
+  );
   if (!order) throw notFound(`order ${orderNo} not found`);
   return order;
 }

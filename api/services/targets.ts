@@ -4,7 +4,7 @@
  * customer is it) and a small picture of its state (for the audit trail's
  * before and after).
  */
-import type { PrismaClient } from '../../activities/infra/db';
+import { sqlOf, type PrismaClient } from '../../activities/infra/db';
 import type { TargetKind } from '../auth/roles';
 
 export interface Target {
@@ -55,6 +55,10 @@ const ORDER_SELECT = {
   customer: { select: { ownerId: true } },
 } as const;
 
+/** A Prisma Decimal, or NUMERIC(18,2) as text from plain SQL. */
+type Amount = string | { toFixed(dp: number): string };
+const amount = (v: Amount) => (typeof v === 'string' ? v : v.toFixed(2));
+
 type OrderRow = {
   orderNo: string;
   stage: string;
@@ -62,9 +66,9 @@ type OrderRow = {
   outcome: string | null;
   escalation: string;
   riskLevel: string;
-  subtotal: { toFixed(dp: number): string };
-  taxAmount: { toFixed(dp: number): string };
-  totalAmount: { toFixed(dp: number): string };
+  subtotal: Amount;
+  taxAmount: Amount;
+  totalAmount: Amount;
   currency: string;
   customer: { ownerId: string | null };
 };
@@ -77,9 +81,9 @@ export const orderState = (o: OrderRow) => ({
   outcome: o.outcome,
   escalation: o.escalation,
   riskLevel: o.riskLevel,
-  subtotal: o.subtotal.toFixed(2),
-  taxAmount: o.taxAmount.toFixed(2),
-  totalAmount: o.totalAmount.toFixed(2),
+  subtotal: amount(o.subtotal),
+  taxAmount: amount(o.taxAmount),
+  totalAmount: amount(o.totalAmount),
   currency: o.currency,
 });
 
@@ -90,7 +94,14 @@ export async function loadTarget(prisma: PrismaClient, kind: TargetKind, key: st
   const none: Target = { ...base, found: false, orderNo: null, customerOwnerId: null, state: null };
   switch (kind) {
     case 'order': {
-      const o = await prisma.order.findUnique({ where: { orderNo: key }, select: ORDER_SELECT });
+      // Plain SQL (activities/infra/sql.ts): every order command loads its order before and after.
+      const [o] = await sqlOf(prisma).query<OrderRow>(
+        `SELECT o.order_no AS "orderNo", o.stage, o.on_hold AS "onHold", o.outcome, o.escalation, o.risk_level AS "riskLevel",
+                o.subtotal::text AS subtotal, o.tax_amount::text AS "taxAmount", o.total_amount::text AS "totalAmount", o.currency,
+                json_build_object('ownerId', c.owner_id) AS customer
+           FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.order_no = $1`,
+        [key],
+      );
       if (!o) return { ...none, orderNo: key };
       return { ...base, found: true, orderNo: o.orderNo, customerOwnerId: o.customer.ownerId, state: { order: orderState(o) } };
     }

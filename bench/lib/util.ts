@@ -2,7 +2,7 @@
  * Small helpers shared by the bench: percentiles, timing, bounded waits,
  * free loopback ports, logging.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 
 export interface Summary {
@@ -123,4 +123,39 @@ export function cpuSeconds(pid: number): number {
   } catch {
     return NaN;
   }
+}
+
+/**
+ * CPU seconds of the local PostgreSQL server: every `postgres` process alive
+ * now plus what the ones that already exited used (the postmaster's cutime
+ * and cstime). Compare two readings for the work in between; NaN when no
+ * PostgreSQL process is visible (a remote server).
+ */
+export function postgresCpuSeconds(): number {
+  let total = 0;
+  let seen = false;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const open = stat.indexOf('(');
+      const close = stat.lastIndexOf(')');
+      if (stat.slice(open + 1, close) !== 'postgres') continue;
+      const f = stat.slice(close + 2).split(' ');
+      const ppidIsPostgres = (() => {
+        try {
+          const p = readFileSync(`/proc/${f[1]}/stat`, 'utf8');
+          return p.slice(p.indexOf('(') + 1, p.lastIndexOf(')')) === 'postgres';
+        } catch {
+          return false;
+        }
+      })();
+      // utime + stime; the postmaster (parent is not postgres) also adds its reaped children's.
+      total += Number(f[11]) + Number(f[12]) + (ppidIsPostgres ? 0 : Number(f[13]) + Number(f[14]));
+      seen = true;
+    } catch {
+      // the process exited while we looked
+    }
+  }
+  return seen ? total / 100 : NaN;
 }

@@ -13,7 +13,7 @@ import { intakeBody } from '../lib/fixtures';
 import { HttpClient } from '../lib/http';
 import { dbCounters, type DbCounters } from '../lib/pg';
 import { startChild, type Child } from '../lib/procs';
-import { cpuSeconds, errorText } from '../lib/util';
+import { cpuSeconds, errorText, postgresCpuSeconds } from '../lib/util';
 
 export interface HappyPathResult extends DriveResult {
   system: 'pipeline' | 'baseline';
@@ -22,7 +22,7 @@ export interface HappyPathResult extends DriveResult {
   history?: Awaited<ReturnType<typeof historyProfile>>;
   /** Per activity type in the worker: count, p50/p99 ms, total ms. */
   activityStats?: Record<string, unknown>;
-  /** CPU seconds per order, by process (measured orders and warm-up together). */
+  /** CPU ms per order, by process (measured orders and warm-up together), PostgreSQL's, and their total. */
   cpuMsPerOrder: Record<string, number>;
   /** Utilisation of each process's main event loop over the phase (0-1). */
   eventLoopUtilization: Record<string, number>;
@@ -52,7 +52,12 @@ export async function runHappyPath(ctx: Ctx, system: 'pipeline' | 'baseline'): P
     const http = new HttpClient(String(api.ready.url), opts.concurrency * 2 + 8);
 
     const pids: Record<string, number | undefined> = { worker: worker.pid, api: api.pid, temporal: ctx.temporalPid, bench: process.pid };
-    const cpu0 = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, pid ? cpuSeconds(pid) : NaN]));
+    const cpuNow = (): Record<string, number> => ({
+      ...Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, pid ? cpuSeconds(pid) : NaN])),
+      // The database works for the pipeline only, but on this one machine it takes its share of the CPUs.
+      postgres: postgresCpuSeconds(),
+    });
+    const cpu0 = cpuNow();
     const db0: DbCounters | undefined = system === 'pipeline' ? await dbCounters(opts.databaseUrl) : undefined;
     const mail0 = ctx.smtpReceived();
 
@@ -67,9 +72,9 @@ export async function runHappyPath(ctx: Ctx, system: 'pipeline' | 'baseline'): P
       { orders: opts.orders, concurrency: opts.concurrency, warmup: opts.warmup, runId: ctx.runId, log },
     );
     const all = Math.max(1, result.completed + result.warmup);
-    const cpuMsPerOrder = Object.fromEntries(
-      Object.entries(pids).map(([k, pid]) => [k, pid ? Math.round(((cpuSeconds(pid) - cpu0[k]) * 1000) / all) : NaN]),
-    );
+    const cpu1 = cpuNow();
+    const cpuMsPerOrder = Object.fromEntries(Object.keys(cpu0).map((k) => [k, Math.round(((cpu1[k] - cpu0[k]) * 1000) / all)]));
+    cpuMsPerOrder.total = Object.values(cpuMsPerOrder).reduce((x, y) => x + (Number.isFinite(y) ? y : 0), 0);
     const [wStats, aStats] = await Promise.all([worker.stats<any>(), api.stats<any>()]);
     const rssMiB = { worker: worker.rssMiB(), api: api.rssMiB() };
     let history: HappyPathResult['history'];
