@@ -22,7 +22,7 @@ async function main(): Promise<void> {
     taskQueue: config.temporalTaskQueue,
     deps: { prisma, mailer, mailFrom: config.mailFrom, carriers: builtinCarrierAdapter },
     dataConverter: dataConverterFor(config.payloadCodecKeys),
-    options: { shutdownGraceTime: '10s' },
+    options: { shutdownGraceTime: '10s', maxCachedWorkflows: config.workerCachedWorkflows },
   });
   console.log(`[worker] polling task queue "${config.temporalTaskQueue}" on ${config.temporalAddress} (namespace ${config.temporalNamespace})`);
   console.log(`[worker] config ${JSON.stringify(describeConfig(config))}`);

@@ -40,6 +40,8 @@ export interface Config {
   /** API rate limit: requests per caller (token, else IP address) per window. */
   rateLimitMax: number;
   rateLimitWindowMs: number;
+  /** Workflows the worker keeps in memory between tasks (sticky cache); the rest replay from history when they wake. */
+  workerCachedWorkflows: number;
 }
 
 /** Every key with its default; `.env.example` mirrors this table. */
@@ -63,6 +65,12 @@ export const CONFIG_DEFAULTS = {
   RATE_LIMIT_MAX: '600',
   /** A duration: 90s, 1m, 1h. */
   RATE_LIMIT_WINDOW: '1m',
+  /**
+   * The worker's sticky cache of workflows. The SDK's default (derived from
+   * the memory size) let 10,000 waiting orders take 1.5 GiB here; a workflow
+   * evicted from the cache replays its (short) history when it next wakes.
+   */
+  WORKER_CACHED_WORKFLOWS: '500',
 } as const;
 
 export type ConfigKey = keyof typeof CONFIG_DEFAULTS;
@@ -186,6 +194,11 @@ export function loadConfig(env: Env = process.env): Config {
   if (!(rateLimitWindowMs >= 1000))
     problems.push(`RATE_LIMIT_WINDOW: "${rateLimitWindowText}" is not valid; expected a duration of at least 1s, e.g. 1m or 90s`);
 
+  const cacheText = get('WORKER_CACHED_WORKFLOWS');
+  const workerCachedWorkflows = /^\d+$/.test(cacheText) ? Number(cacheText) : NaN;
+  if (!Number.isSafeInteger(workerCachedWorkflows) || workerCachedWorkflows < 1)
+    problems.push(`WORKER_CACHED_WORKFLOWS: "${cacheText}" is not valid; expected a whole number of workflows >= 1, e.g. 500`);
+
   if (problems.length) throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);
 
   return {
@@ -204,6 +217,7 @@ export function loadConfig(env: Env = process.env): Config {
     payloadCodecKeys,
     rateLimitMax,
     rateLimitWindowMs,
+    workerCachedWorkflows,
   };
 }
 
@@ -229,6 +243,7 @@ export function describeConfig(c: Config): Record<string, string | number> {
     POLICY_FILE: c.policyFile ?? '(built-in defaults)',
     RATE_LIMIT_MAX: c.rateLimitMax,
     RATE_LIMIT_WINDOW: `${c.rateLimitWindowMs / 1000}s`,
+    WORKER_CACHED_WORKFLOWS: c.workerCachedWorkflows,
     PAYLOAD_CODEC_KEY: `set (key id ${keyId(c.payloadCodecKeys[0])}${c.payloadCodecKeys.length > 1 ? `, +${c.payloadCodecKeys.length - 1} old` : ''})`,
   };
 }

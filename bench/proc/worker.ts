@@ -75,7 +75,7 @@ async function main(): Promise<void> {
       dataConverter: dataConverterFor(config.payloadCodecKeys),
       workflowBundlePath: bundle,
       activities: (real) => timed(real),
-      options: { shutdownGraceTime: '2s', ...extra },
+      options: { shutdownGraceTime: '2s', maxCachedWorkflows: config.workerCachedWorkflows, ...extra },
     });
   } else if (kind === 'bare') {
     const activities = await import('../baseline/activities');
