@@ -8,6 +8,8 @@ import type { ActivityDeps } from './index';
 import { fmt, money } from '../workflows/domain/money';
 import { outstanding } from '../workflows/domain/billing';
 import { TX, badInput, notFound, toDate, wrongStage, writeAudit } from './audit';
+import { sqlOf } from './infra/db';
+import type { Invoice, Order, Payment } from '../generated/prisma/client';
 import { notifyRole } from './email/notify';
 import { sendOnce } from './email/outbox';
 import { render, staffMessage } from './email/templates';
@@ -30,26 +32,17 @@ export async function issueInvoice(
 ): Promise<IssuedInvoice> {
   const issuedAt = toDate(a.issuedAt, 'issuedAt');
   const dueDate = toDate(a.dueDate, 'dueDate');
-  return deps.prisma.$transaction(async (tx) => {
-    const order = await tx.order.findUnique({ where: { id: a.orderId } });
+  return sqlOf(deps.prisma).transaction(async (tx) => {
+    const [order] = await tx.query<Order>(`SELECT * FROM orders WHERE id = $1`, [a.orderId]);
     if (!order) throw notFound(`order ${a.orderId} not found`);
-    const inserted = await tx.invoice.createMany({
-      data: [
-        {
-          invoiceNo: invoiceNoFor(order.orderNo),
-          orderId: order.id,
-          customerId: order.customerId,
-          amount: order.totalAmount,
-          currency: order.currency,
-          issuedAt,
-          dueDate,
-          status: 'open',
-        },
-      ],
-      skipDuplicates: true,
-    });
-    const inv = await tx.invoice.findUniqueOrThrow({ where: { orderId: order.id } });
-    if (inserted.count === 1)
+    const inserted = await tx.execute(
+      `INSERT INTO invoices (id, invoice_no, order_id, customer_id, amount, currency, issued_at, due_date, status)
+       VALUES (gen_random_uuid()::text, $1, $2, $3, $4::numeric, $5, $6::timestamp(3), $7::timestamp(3), 'open')
+       ON CONFLICT DO NOTHING`,
+      [invoiceNoFor(order.orderNo), order.id, order.customerId, order.totalAmount.toFixed(2), order.currency, issuedAt.toISOString(), dueDate.toISOString()],
+    );
+    const [inv] = await tx.query<Invoice>(`SELECT * FROM invoices WHERE order_id = $1`, [order.id]);
+    if (inserted === 1)
       await writeAudit(tx, {
         key: `invoice:${order.id}`,
         actor: 'system',
@@ -66,7 +59,7 @@ export async function issueInvoice(
         },
       });
     return { invoiceId: inv.id, invoiceNo: inv.invoiceNo, amount: inv.amount.toFixed(2), dueDate: inv.dueDate.toISOString() };
-  }, TX);
+  });
 }
 
 export interface RecordedPayment {
@@ -95,15 +88,14 @@ export async function recordPayment(
   const paidAt = toDate(a.paidAt, 'paidAt');
   const amount = money(amountText);
 
-  return deps.prisma.$transaction(async (tx) => {
-    const locked = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM invoices WHERE order_id = ${a.orderId} FOR UPDATE`;
-    const order = await tx.order.findUnique({ where: { id: a.orderId }, select: { orderNo: true } });
+  return sqlOf(deps.prisma).transaction(async (tx) => {
+    const [inv] = await tx.query<Invoice>(`SELECT * FROM invoices WHERE order_id = $1 FOR UPDATE`, [a.orderId]);
+    const [order] = await tx.query<{ orderNo: string }>(`SELECT order_no FROM orders WHERE id = $1`, [a.orderId]);
     if (!order) throw notFound(`order ${a.orderId} not found`);
-    if (locked.length === 0) throw wrongStage(`order ${order.orderNo} has no invoice yet`);
-    const inv = await tx.invoice.findUniqueOrThrow({ where: { id: locked[0].id } });
+    if (!inv) throw wrongStage(`order ${order.orderNo} has no invoice yet`);
     const amountOf = (paid: string) => ({ paid, outstanding: outstanding(inv.amount.toFixed(2), paid) });
 
-    const prior = await tx.payment.findUnique({ where: { invoiceId_reference: { invoiceId: inv.id, reference } } });
+    const [prior] = await tx.query<Payment>(`SELECT * FROM payments WHERE invoice_id = $1 AND reference = $2`, [inv.id, reference]);
     if (prior) {
       if (!money(prior.amount.toFixed(2)).eq(amount))
         throw badInput(
@@ -121,10 +113,12 @@ export async function recordPayment(
     const paid = fmt(money(inv.paid.toFixed(2)).plus(amount));
     const after = amountOf(paid);
     const paidInFull = money(after.outstanding).isZero();
-    const payment = await tx.payment.create({
-      data: { invoiceId: inv.id, amount: fmt(amount), reference, paidAt, recordedBy: a.actor },
-    });
-    await tx.invoice.update({ where: { id: inv.id }, data: { paid, status: paidInFull ? 'paid' : 'open' } });
+    const [payment] = await tx.query<{ id: string }>(
+      `INSERT INTO payments (id, invoice_id, amount, reference, paid_at, recorded_by)
+       VALUES (gen_random_uuid()::text, $1, $2::numeric, $3, $4::timestamp(3), $5) RETURNING id`,
+      [inv.id, fmt(amount), reference, paidAt.toISOString(), a.actor],
+    );
+    await tx.execute(`UPDATE invoices SET paid = $2::numeric, status = $3 WHERE id = $1`, [inv.id, paid, paidInFull ? 'paid' : 'open']);
     await writeAudit(tx, {
       key: `payment:${inv.id}:${reference}`,
       actor: a.actor,
@@ -136,7 +130,7 @@ export async function recordPayment(
       after: { ...after, status: paidInFull ? 'paid' : 'open', payment: { id: payment.id, amount: fmt(amount), reference, paidAt: a.paidAt } },
     });
     return { paymentId: payment.id, ...after, paidInFull };
-  }, TX);
+  });
 }
 
 /**

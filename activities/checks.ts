@@ -16,7 +16,8 @@ import { creditExposure, creditLimitOf, type CreditExposure } from '../workflows
 import { fixed, fmt, money, orderTotals } from '../workflows/domain/money';
 import { priceReview, type PriceReview, type PricedLine } from '../workflows/domain/pricing';
 import { salesPrechecks as precheckRules } from '../workflows/domain/prechecks';
-import { notFound } from './audit';
+import { sqlOf } from './infra/db';
+import { loadOrderWithLines, type OrderWithLines } from './order-graph';
 import { checkChanges, mergeLines } from './changes';
 
 export interface FinanceCheck {
@@ -26,32 +27,22 @@ export interface FinanceCheck {
   problems: string[];
 }
 
-async function loadOrder(prisma: PrismaClient, orderId: string) {
-  const order = await prisma.order.findUnique({
-    where: { id: orderId },
-    include: { customer: true, lines: { include: { product: true }, orderBy: { lineNo: 'asc' } } },
-  });
-  if (!order) throw notFound(`order ${orderId} not found`);
-  return order;
-}
-type LoadedOrder = Awaited<ReturnType<typeof loadOrder>>;
+type LoadedOrder = OrderWithLines;
 
-/** Open receivables and open orders of the order's customer, this order excluded. */
+/** Open receivables and open orders of the order's customer, this order excluded (one statement). */
 export async function creditFigures(
   prisma: PrismaClient,
   customerId: string,
   excludeOrderId: string,
 ): Promise<{ openReceivables: string; openOrders: string }> {
-  const [invoices, orders] = await Promise.all([
-    prisma.invoice.aggregate({ where: { customerId, status: 'open' }, _sum: { amount: true, paid: true } }),
-    prisma.order.aggregate({
-      where: { customerId, id: { not: excludeOrderId }, stage: { notIn: [...TERMINAL_STAGES] }, invoice: { is: null } },
-      _sum: { totalAmount: true },
-    }),
-  ]);
-  const amount = money(invoices._sum.amount?.toFixed(2) ?? '0');
-  const paid = money(invoices._sum.paid?.toFixed(2) ?? '0');
-  return { openReceivables: fmt(amount.minus(paid)), openOrders: fmt(orders._sum.totalAmount?.toFixed(2) ?? '0') };
+  const [row] = await sqlOf(prisma).query<{ receivables: string; openOrders: string }>(
+    `SELECT (SELECT COALESCE(sum(amount - paid), 0)::text FROM invoices WHERE customer_id = $1 AND status = 'open') AS receivables,
+            (SELECT COALESCE(sum(o.total_amount), 0)::text FROM orders o
+              WHERE o.customer_id = $1 AND o.id <> $2 AND o.stage <> ALL($3::text[])
+                AND NOT EXISTS (SELECT 1 FROM invoices i WHERE i.order_id = o.id)) AS open_orders`,
+    [customerId, excludeOrderId, [...TERMINAL_STAGES]],
+  );
+  return { openReceivables: fmt(money(row.receivables)), openOrders: fmt(money(row.openOrders)) };
 }
 
 type Dec = { toFixed(dp: number): string };
@@ -91,7 +82,7 @@ export async function salesPrechecks(
   deps: ActivityDeps,
   a: { orderId: string; priceDeviation: string },
 ): Promise<{ problems: string[] }> {
-  const order = await loadOrder(deps.prisma, a.orderId);
+  const order = await loadOrderWithLines(sqlOf(deps.prisma), a.orderId);
   const credit = await creditOf(deps.prisma, order);
   const address = (order.deliveryAddress ?? {}) as { region?: string; city?: string; line1?: string };
   const problems = precheckRules({
@@ -152,7 +143,7 @@ export async function financeCheck(
   deps: ActivityDeps,
   a: { orderId: string; minMargin: string; priceDeviation: string; changes?: OrderChanges },
 ): Promise<FinanceCheck> {
-  const loaded = await loadOrder(deps.prisma, a.orderId);
+  const loaded = await loadOrderWithLines(sqlOf(deps.prisma), a.orderId);
   const order = a.changes ? await asIfChanged(deps.prisma, loaded, a.changes) : loaded;
   const credit = await creditOf(deps.prisma, order);
   const price = priceReview(pricedLines(order), { minMargin: a.minMargin, priceDeviation: a.priceDeviation });

@@ -37,7 +37,9 @@ import {
   type RiskFacts,
   type RiskLevel,
 } from '../workflows/domain/risk';
-import { TX, notFound, writeAudit } from './audit';
+import { notFound, writeAudit } from './audit';
+import { sqlOf } from './infra/db';
+import { loadOrderGraph } from './order-graph';
 import { creditOf, pricedLines } from './checks';
 import { carrierOptions, shipmentSpec } from './shipping';
 import { notifyRole } from './email/notify';
@@ -52,25 +54,17 @@ export const riskAlertKey = (orderId: string, r: Pick<RiskAssessment, 'category'
 
 async function gatherFacts(deps: ActivityDeps, orderId: string, policy: RiskPolicyInput, now: Date) {
   const { prisma } = deps;
-  const order = await prisma.order.findUnique({
-    where: { id: orderId },
-    include: {
-      customer: true,
-      lines: { include: { product: true, reservation: true }, orderBy: { lineNo: 'asc' } },
-      productionOrders: true,
-      shipment: { include: { carrier: true } },
-    },
-  });
-  if (!order) throw notFound(`order ${orderId} not found`);
+  const sql = sqlOf(prisma);
+  const order = await loadOrderGraph(sql, orderId);
   const requested = order.requestedDeliveryDate.toISOString().slice(0, 10);
   const active = order.lines.filter((l) => l.quantity > 0);
 
   // Credit: exposure as financeCheck computes it, and the customer's overdue invoices.
   const credit = await creditOf(prisma, order);
-  const overdue = await prisma.invoice.findMany({
-    where: { customerId: order.customerId, status: 'open', dueDate: { lt: now } },
-    select: { dueDate: true },
-  });
+  const overdue = await sql.query<{ dueDate: Date }>(
+    `SELECT due_date FROM invoices WHERE customer_id = $1 AND status = 'open' AND due_date < $2::timestamp(3)`,
+    [order.customerId, now.toISOString()],
+  );
   const maxDaysOverdue = overdue.reduce((m, i) => Math.max(m, Math.floor((now.getTime() - i.dueDate.getTime()) / DAY_MS)), 0);
 
   // Logistics: the booking when there is one, else the carrier that would be chosen today.
@@ -108,7 +102,10 @@ async function gatherFacts(deps: ActivityDeps, orderId: string, policy: RiskPoli
   } else {
     const demand = new Map<string, number>();
     for (const l of active) demand.set(l.productId, (demand.get(l.productId) ?? 0) + l.quantity);
-    const stock = await prisma.inventory.findMany({ where: { productId: { in: [...demand.keys()] } } });
+    const stock = await sql.query<{ productId: string; onHand: number; reserved: number }>(
+      `SELECT product_id, on_hand, reserved FROM inventory WHERE product_id = ANY($1::text[])`,
+      [[...demand.keys()]],
+    );
     for (const [productId, qty] of demand) {
       const inv = stock.find((x) => x.productId === productId);
       shortfallQty += Math.max(0, qty - (inv ? Math.max(0, inv.onHand - inv.reserved) : 0));
@@ -142,7 +139,9 @@ async function gatherFacts(deps: ActivityDeps, orderId: string, policy: RiskPoli
   return { order, facts };
 }
 
-const same = (p: { code: string; probability: number; impact: number; score: number; level: string; control: string; owner: string; reason: string }, r: RiskAssessment) =>
+type RiskRow = { id: string; category: string; code: string; probability: number; impact: number; score: number; level: string; control: string; owner: string; reason: string; status: string };
+
+const same = (p: Omit<RiskRow, 'id' | 'category' | 'status'>, r: RiskAssessment) =>
   p.code === r.code &&
   p.probability === r.probability &&
   p.impact === r.impact &&
@@ -162,12 +161,13 @@ export async function assessRisks(
   const risks = assessRiskRules(facts, { ...DEFAULT_POLICY, ...policy });
   const level = orderRiskLevel(risks);
 
-  const newAlerts = await deps.prisma.$transaction(async (tx) => {
-    const locked = await tx.$queryRaw<{ risk_level: string }[]>`SELECT risk_level FROM orders WHERE id = ${a.orderId} FOR UPDATE`;
-    if (locked.length === 0) throw notFound(`order ${a.orderId} not found`);
-    const prior = await tx.risk.findMany({ where: { orderId: a.orderId } });
+  const newAlerts = await sqlOf(deps.prisma).transaction(async (tx) => {
+    const [locked] = await tx.query<{ riskLevel: string }>(`SELECT risk_level FROM orders WHERE id = $1 FOR UPDATE`, [a.orderId]);
+    if (!locked) throw notFound(`order ${a.orderId} not found`);
+    const prior = await tx.query<RiskRow>(`SELECT * FROM risks WHERE order_id = $1`, [a.orderId]);
     const changes: Record<string, unknown>[] = [];
     const inserted: string[] = [];
+    const nowIso = now.toISOString();
 
     for (const r of risks) {
       const p = prior.find((x) => x.category === r.category);
@@ -181,34 +181,47 @@ export async function assessRisks(
         owner: r.owner,
         reason: r.reason,
       };
+      const values = [fields.code, fields.probability, fields.impact, fields.score, fields.level, fields.control, fields.owner, fields.reason];
       if (!p) {
-        await tx.risk.create({ data: { orderId: a.orderId, category: r.category, ...fields, status: 'open' } });
+        await tx.execute(
+          `INSERT INTO risks (id, order_id, category, code, probability, impact, score, level, control, owner, reason, status, updated_at)
+           VALUES (gen_random_uuid()::text, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'open', $11::timestamp(3))`,
+          [a.orderId, r.category, ...values, nowIso],
+        );
         changes.push({ category: r.category, before: null, after: { ...fields, status: 'open' } });
       } else if (!same(p, r) || p.status === 'closed') {
         const status = p.status === 'closed' ? 'open' : p.status;
-        await tx.risk.update({ where: { id: p.id }, data: { ...fields, status } });
+        await tx.execute(
+          `UPDATE risks SET code = $2, probability = $3, impact = $4, score = $5, level = $6, control = $7, owner = $8, reason = $9,
+                  status = $10, updated_at = $11::timestamp(3) WHERE id = $1`,
+          [p.id, ...values, status, nowIso],
+        );
         changes.push({ category: r.category, before: { code: p.code, score: p.score, level: p.level, status: p.status }, after: { ...fields, status } });
       }
       const wasHigh = p !== undefined && p.status !== 'closed' && p.level === 'high';
       if (r.level === 'high' && !wasHigh) {
         const key = riskAlertKey(a.orderId, r);
-        const alert = await tx.alert.createMany({
-          data: [{ key, orderId: a.orderId, kind: 'risk', role: r.owner, message: `high ${r.category} risk (${r.code}, score ${r.score}): ${r.reason}` }],
-          skipDuplicates: true,
-        });
-        if (alert.count === 1) inserted.push(key);
+        const added = await tx.execute(
+          `INSERT INTO alerts (id, key, order_id, kind, role, message) VALUES (gen_random_uuid()::text, $1, $2, 'risk', $3, $4)
+           ON CONFLICT (key) DO NOTHING`,
+          [key, a.orderId, r.owner, `high ${r.category} risk (${r.code}, score ${r.score}): ${r.reason}`],
+        );
+        if (added === 1) inserted.push(key);
       }
     }
     for (const p of prior)
       if (p.status !== 'closed' && !risks.some((r) => r.category === p.category)) {
-        await tx.risk.update({ where: { id: p.id }, data: { status: 'closed' } });
+        await tx.execute(`UPDATE risks SET status = 'closed', updated_at = $2::timestamp(3) WHERE id = $1`, [p.id, nowIso]);
         changes.push({ category: p.category, before: { code: p.code, score: p.score, level: p.level, status: p.status }, after: { status: 'closed' } });
       }
-    if (locked[0].risk_level !== level) await tx.order.update({ where: { id: a.orderId }, data: { riskLevel: level } });
+    if (locked.riskLevel !== level) await tx.execute(`UPDATE orders SET risk_level = $2 WHERE id = $1`, [a.orderId, level]);
 
-    if (changes.length || locked[0].risk_level !== level) {
+    if (changes.length || locked.riskLevel !== level) {
       // Numbered: each assessment that changed the register has its own audit row, a retry adds none.
-      const n = await tx.auditEntry.count({ where: { entity: 'order', entityId: a.orderId, action: 'risk.assess' } });
+      const [{ n }] = await tx.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM audit_trail WHERE entity = 'order' AND entity_id = $1 AND action = 'risk.assess'`,
+        [a.orderId],
+      );
       await writeAudit(tx, {
         key: `risk-assess:${a.orderId}:${n + 1}`,
         actor: 'system',
@@ -216,12 +229,12 @@ export async function assessRisks(
         entity: 'order',
         entityId: a.orderId,
         orderNo: a.orderNo,
-        before: { riskLevel: locked[0].risk_level },
+        before: { riskLevel: locked.riskLevel },
         after: { riskLevel: level, changes, alerts: inserted },
       });
     }
     return inserted;
-  }, TX);
+  });
 
   // Early warning emails: for alerts raised now, and for those an earlier attempt raised but did not email.
   for (const r of risks.filter((x) => x.level === 'high')) {

@@ -23,7 +23,7 @@ export async function sendCustomerEmail(
 ): Promise<{ messageId: string; sent: boolean }> {
   const [order] = await sqlOf(deps.prisma).query<{
     id: string;
-    order_no: string;
+    orderNo: string;
     currency: string;
     total: string;
     name: string;
@@ -37,7 +37,7 @@ export async function sendCustomerEmail(
   if (!order) throw notFound(`order ${a.orderId} not found`);
   const lang: Lang = order.language === 'en' ? 'en' : 'zh';
   const data = {
-    orderNo: order.order_no,
+    orderNo: order.orderNo,
     customerName: order.name,
     currency: order.currency,
     total: order.total,

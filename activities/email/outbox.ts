@@ -65,12 +65,12 @@ export async function sendOnce(deps: OutboxDeps, m: OutboxMessage): Promise<Outb
   let smtpError: unknown;
   try {
     return await sql.transaction(async (tx) => {
-      const [row] = await tx.query<{ status: string; message_id: string }>(
+      const [row] = await tx.query<{ status: string; messageId: string }>(
         `SELECT status, message_id FROM email_outbox WHERE key = $1 FOR UPDATE`,
         [m.key],
       );
       if (!row) throw new Error(`outbox row ${m.key} vanished`);
-      if (row.status === 'sent') return { sent: false, messageId: row.message_id };
+      if (row.status === 'sent') return { sent: false, messageId: row.messageId };
       try {
         await mailer.sendMail({
           from: mailFrom,
@@ -78,7 +78,7 @@ export async function sendOnce(deps: OutboxDeps, m: OutboxMessage): Promise<Outb
           subject: m.subject,
           text: m.text,
           html: m.html,
-          messageId: row.message_id,
+          messageId: row.messageId,
         });
       } catch (err) {
         smtpError = err;
@@ -88,7 +88,7 @@ export async function sendOnce(deps: OutboxDeps, m: OutboxMessage): Promise<Outb
         `UPDATE email_outbox SET status = 'sent', sent_at = $2::timestamp(3), attempts = attempts + 1, last_error = NULL WHERE key = $1`,
         [m.key, new Date().toISOString()],
       );
-      return { sent: true, messageId: row.message_id };
+      return { sent: true, messageId: row.messageId };
     });
   } catch (err) {
     if (smtpError !== undefined) {

@@ -8,14 +8,18 @@
  * The pool is the one Prisma's driver adapter uses (activities/infra/db.ts),
  * so both share connections and `prisma.$disconnect()` closes it.
  *
- * Conventions, because pg sends parameters untyped and reads `timestamp`
- * columns in the process's time zone: timestamps go in as ISO strings with an
- * explicit `::timestamp(3)` cast (the columns hold UTC, as Prisma writes them)
- * and come back as text only when needed; JSON goes in as a string cast
- * `::jsonb`; new rows get `gen_random_uuid()::text` ids (Prisma's cuids are
- * made client-side, so the columns have no default).
+ * Rows come back shaped as Prisma returns them, so `SELECT * FROM orders`
+ * can stand in for `prisma.order.findUnique`: snake_case columns become
+ * camelCase keys, NUMERIC becomes Prisma.Decimal, TIMESTAMP and DATE become
+ * Dates read as UTC (the columns hold UTC, as Prisma writes them), INT8 a
+ * bigint. Parameters go in untyped, so: timestamps as ISO strings with an
+ * explicit `::timestamp(3)` cast, JSON as a string cast `::jsonb`; new rows
+ * get `gen_random_uuid()::text` ids (Prisma's cuids are made client-side, so
+ * the columns have no default).
  */
-import type { Pool, PoolClient } from 'pg';
+import type { Pool, PoolClient, QueryConfig } from 'pg';
+import { types } from 'pg';
+import { Prisma } from '../../generated/prisma/client';
 
 export interface Sql {
   /** The rows of one statement; parameters are $1, $2, ... */
@@ -35,10 +39,33 @@ export interface SqlDb extends Sql {
   transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
 }
 
+/** Text-format parsers by type OID, for the values Prisma would give. */
+const PARSERS: Record<number, (v: string) => unknown> = {
+  1700: (v) => new Prisma.Decimal(v), // numeric
+  1114: (v) => new Date(`${v.replace(' ', 'T')}Z`), // timestamp without time zone, stored as UTC
+  1082: (v) => new Date(`${v}T00:00:00Z`), // date
+  20: (v) => BigInt(v), // int8
+};
+const TYPES: QueryConfig['types'] = {
+  getTypeParser: ((oid: number, format?: string) =>
+    format !== 'binary' && PARSERS[oid] ? PARSERS[oid] : types.getTypeParser(oid, format as 'text')) as never,
+};
+
+const camel = (k: string) => k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+function shape(rows: Record<string, unknown>[]): Record<string, unknown>[] {
+  if (rows.length === 0 || !Object.keys(rows[0]).some((k) => k.includes('_'))) return rows;
+  return rows.map((r) => {
+    const out: Record<string, unknown> = {};
+    for (const k in r) out[camel(k)] = r[k];
+    return out;
+  });
+}
+
 function clientSql(c: Pool | PoolClient): Sql {
   return {
     async query<T>(text: string, params: readonly unknown[] = []) {
-      return (await c.query(text, params as unknown[])).rows as T[];
+      return shape((await c.query({ text, values: params as unknown[], types: TYPES })).rows) as T[];
     },
     async execute(text: string, params: readonly unknown[] = []) {
       return (await c.query(text, params as unknown[])).rowCount ?? 0;
@@ -74,7 +101,7 @@ export function poolSql(pool: Pool): SqlDb {
 /** The same interface over a Prisma transaction, so one helper (e.g. the audit writer) serves both. */
 export function prismaSql(tx: PrismaRaw): Sql {
   return {
-    query: <T>(text: string, params: readonly unknown[] = []) => tx.$queryRawUnsafe<T[]>(text, ...params),
+    query: async <T>(text: string, params: readonly unknown[] = []) => shape(await tx.$queryRawUnsafe<Record<string, unknown>[]>(text, ...params)) as T[],
     execute: (text: string, params: readonly unknown[] = []) => tx.$executeRawUnsafe(text, ...params),
   };
 }

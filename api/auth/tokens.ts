@@ -103,7 +103,7 @@ export async function verifyToken(prisma: PrismaClient, token: string, now = new
   const sql = sqlOf(prisma);
   const nowIso = now.toISOString();
   const staleBefore = new Date(now.getTime() - LAST_USED_EVERY_MS).toISOString();
-  const [row] = await sql.query<{ id: string; kind: string; usable: boolean; stale: boolean; user_id: string; username: string; role: string }>(
+  const [row] = await sql.query<{ id: string; kind: string; usable: boolean; stale: boolean; userId: string; username: string; role: string }>(
     `SELECT t.id, t.kind, u.id AS user_id, u.username, u.role,
             (t.revoked_at IS NULL AND t.expires_at > $2::timestamp(3) AND u.active) AS usable,
             (t.last_used_at IS NULL OR t.last_used_at <= $3::timestamp(3)) AS stale
@@ -120,7 +120,7 @@ export async function verifyToken(prisma: PrismaClient, token: string, now = new
       staleBefore,
     ]);
   return {
-    id: row.user_id,
+    id: row.userId,
     username: row.username,
     role: row.role as CallerRole,
     kind: row.kind as TokenKind,
