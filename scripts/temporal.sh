@@ -95,6 +95,9 @@ start() {
     --ip 127.0.0.1 --port "$PORT" --ui-port "$UI_PORT"
     --sqlite-pragma journal_mode=WAL --sqlite-pragma synchronous=OFF
     --log-level warn
+    # Eager activities: an activity scheduled by a workflow task goes back to the
+    # worker in the task's answer, without a trip through matching (bench/README.md).
+    --dynamic-config-value system.enableActivityEagerExecution=true
     # Payloads are encrypted (activities/infra/codec.ts); the Web UI decodes them
     # through the API's codec endpoint, for users who signed in there.
     --ui-codec-endpoint "$CODEC_ENDPOINT")

@@ -40,9 +40,13 @@ export interface BenchResult {
   machine: { cpus: number; cpuModel: string; memGiB: number; node: string; platform: string; loadAvgAtStart: number[]; loadAvgAtEnd?: number[] };
   options: Omit<BenchOptions, 'log' | 'databaseUrl' | 'orderBundle' | 'resultsDir'> & { database: string };
   temporal: { address: string; started: boolean };
+  /** The pipeline and baseline of the round whose throughput ratio is the median (all details). */
   pipeline?: HappyPathResult;
   baseline?: HappyPathResult;
-  ratio?: { throughput: number; approvalP50: number; approvalP99: number; orderLatencyP50: number; orderLatencyP99: number };
+  /** Medians over the rounds of each round's ratio. */
+  ratio?: Ratios;
+  /** Every round: which ran first, the two throughputs and the ratios. */
+  rounds?: RoundSummary[];
   scale?: ScaleResult;
   read?: ReadResult;
   targets: Target[];
@@ -82,7 +86,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     mode: opts.smoke ? 'smoke' : 'full',
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform} ${process.arch}`, loadAvgAtStart: loadavg().map((x) => r2(x)) },
     options: {
-      smoke: opts.smoke, orders: opts.orders, concurrency: opts.concurrency, warmup: opts.warmup, only: opts.only,
+      smoke: opts.smoke, orders: opts.orders, concurrency: opts.concurrency, warmup: opts.warmup, rounds: opts.rounds, only: opts.only,
       scaleOrders: opts.scaleOrders, scaleTimed: opts.scaleTimed, scaleDeadline: opts.scaleDeadline, scaleConcurrency: opts.scaleConcurrency,
       readRows: opts.readRows, readRequests: opts.readRequests, temporalAddress: opts.temporalAddress, workerOptions: opts.workerOptions,
       database: decodeURIComponent(db.pathname.slice(1)),
@@ -159,21 +163,43 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
         log(`${name} failed: ${errorText(err)}`);
         return undefined;
       } finally {
-        result.seconds[name] = r2((Date.now() - started) / 1000);
+        result.seconds[name] = r2((result.seconds[name] ?? 0) + (Date.now() - started) / 1000);
       }
     };
-    result.pipeline = await phase('pipeline', () => runHappyPath(ctx, 'pipeline'));
-    result.baseline = await phase('baseline', () => runHappyPath(ctx, 'baseline'));
-    if (result.pipeline && result.baseline) {
-      const p = result.pipeline;
-      const b = result.baseline;
+    const pairs: { first: 'pipeline' | 'baseline'; p?: HappyPathResult; b?: HappyPathResult }[] = [];
+    for (let round = 1; round <= (opts.only.includes('pipeline') || opts.only.includes('baseline') ? opts.rounds : 0); round++) {
+      // Alternate the order, so neither system always runs on a server that the other has just filled.
+      const first = round % 2 === 1 ? 'pipeline' : 'baseline';
+      if (opts.rounds > 1) log(`--- round ${round} of ${opts.rounds} (${first} first) ---`);
+      const run = (s: 'pipeline' | 'baseline') => phase(s, () => runHappyPath(ctx, s));
+      const pair: (typeof pairs)[number] = { first };
+      if (first === 'pipeline') {
+        pair.p = await run('pipeline');
+        pair.b = await run('baseline');
+      } else {
+        pair.b = await run('baseline');
+        pair.p = await run('pipeline');
+      }
+      pairs.push(pair);
+    }
+    const complete = pairs.filter((x): x is { first: 'pipeline' | 'baseline'; p: HappyPathResult; b: HappyPathResult } => !!x.p && !!x.b);
+    if (complete.length) {
+      result.rounds = complete.map((x, i) => ({ round: i + 1, first: x.first, pipelineOrdersPerSec: x.p.ordersPerSec, baselineOrdersPerSec: x.b.ordersPerSec, ratio: ratios(x.p, x.b) }));
+      const median = (k: keyof Ratios) => r2(medianOf(result.rounds!.map((x) => x.ratio[k])));
       result.ratio = {
-        throughput: r2(p.ordersPerSec / b.ordersPerSec),
-        approvalP50: r2(p.approvalMs.p50 / b.approvalMs.p50),
-        approvalP99: r2(p.approvalMs.p99 / b.approvalMs.p99),
-        orderLatencyP50: r2(p.latencyMs.p50 / b.latencyMs.p50),
-        orderLatencyP99: r2(p.latencyMs.p99 / b.latencyMs.p99),
+        throughput: median('throughput'),
+        approvalP50: median('approvalP50'),
+        approvalP99: median('approvalP99'),
+        orderLatencyP50: median('orderLatencyP50'),
+        orderLatencyP99: median('orderLatencyP99'),
+        cpuPerOrder: median('cpuPerOrder'),
       };
+      const shown = [...complete].sort((x, y) => ratios(x.p, x.b).throughput - ratios(y.p, y.b).throughput)[Math.floor((complete.length - 1) / 2)];
+      result.pipeline = shown.p;
+      result.baseline = shown.b;
+    } else {
+      result.pipeline = pairs.find((x) => x.p)?.p;
+      result.baseline = pairs.find((x) => x.b)?.b;
     }
     result.scale = await phase('scale', () => runScale(ctx));
     result.read = await phase('read', () => runRead(ctx));
@@ -200,6 +226,40 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     writeFileSync(join(opts.resultsDir, 'latest.json'), text);
   }
   return result;
+}
+
+interface Ratios {
+  throughput: number;
+  approvalP50: number;
+  approvalP99: number;
+  orderLatencyP50: number;
+  orderLatencyP99: number;
+  /** CPU of every process on the machine per order, PostgreSQL included (pipeline ÷ baseline). */
+  cpuPerOrder: number;
+}
+
+interface RoundSummary {
+  round: number;
+  first: 'pipeline' | 'baseline';
+  pipelineOrdersPerSec: number;
+  baselineOrdersPerSec: number;
+  ratio: Ratios;
+}
+
+function ratios(p: HappyPathResult, b: HappyPathResult): Ratios {
+  return {
+    throughput: r2(p.ordersPerSec / b.ordersPerSec),
+    approvalP50: r2(p.approvalMs.p50 / b.approvalMs.p50),
+    approvalP99: r2(p.approvalMs.p99 / b.approvalMs.p99),
+    orderLatencyP50: r2(p.latencyMs.p50 / b.latencyMs.p50),
+    orderLatencyP99: r2(p.latencyMs.p99 / b.latencyMs.p99),
+    cpuPerOrder: r2(p.cpuMsPerOrder.total / b.cpuMsPerOrder.total),
+  };
+}
+
+function medianOf(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
 function targets(r: BenchResult): Target[] {

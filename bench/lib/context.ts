@@ -12,6 +12,12 @@ export interface BenchOptions {
   orders: number;
   concurrency: number;
   warmup: number;
+  /**
+   * Pipeline and baseline runs, alternating which goes first; the ratios are
+   * the median of the rounds' ratios, because one VM's neighbours move a single
+   * pair by tens of percent.
+   */
+  rounds: number;
   only: Phase[];
   /** Open-order scale: orders left waiting, their sales review limit, intake concurrency. */
   scaleOrders: number;

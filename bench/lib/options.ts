@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { PHASES, type BenchOptions, type Phase } from './context';
 import { defaultLog } from './util';
 
-export const USAGE = 'usage: npm run bench -- [--orders N] [--concurrency C] [--warmup W] [--smoke] [--only pipeline,baseline,scale,read] [--scale-orders N] [--scale-timed K] [--scale-deadline 2m] [--scale-concurrency C] [--read-rows N] [--read-requests N] [--worker-options JSON] [--profile]';
+export const USAGE = 'usage: npm run bench -- [--orders N] [--concurrency C] [--warmup W] [--rounds R] [--smoke] [--only pipeline,baseline,scale,read] [--scale-orders N] [--scale-timed K] [--scale-deadline 2m] [--scale-concurrency C] [--read-rows N] [--read-requests N] [--worker-options JSON] [--profile]';
 
 export function benchDatabaseUrl(base: string | undefined, name: string): string {
   const u = new URL(base || 'postgresql://postgres@127.0.0.1:5432/salesorder');
@@ -29,7 +29,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     process.stdout.write(`${USAGE}\n`);
     process.exit(0);
   }
-  const known = ['orders', 'concurrency', 'warmup', 'only', 'scale-orders', 'scale-timed', 'scale-deadline', 'scale-concurrency', 'read-rows', 'read-requests', 'worker-options'];
+  const known = ['orders', 'concurrency', 'warmup', 'rounds', 'only', 'scale-orders', 'scale-timed', 'scale-deadline', 'scale-concurrency', 'read-rows', 'read-requests', 'worker-options'];
   for (const k of args.keys()) if (!known.includes(k)) throw new Error(`unknown option --${k}\n${USAGE}`);
   const smoke = flags.has('smoke');
   const int = (k: string, dflt: number, min = 1) => {
@@ -47,6 +47,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     orders: int('orders', smoke ? 3 : 200),
     concurrency,
     warmup: int('warmup', smoke ? 0 : 20, 0),
+    rounds: int('rounds', smoke ? 1 : 3),
     only,
     scaleOrders: int('scale-orders', smoke ? 50 : 10_000),
     scaleTimed: int('scale-timed', smoke ? 1_000_000 : 1_000),

@@ -22,6 +22,18 @@ export function formatReport(r: BenchResult): string {
   if (p || b) {
     out.push('');
     out.push(`Happy path over HTTP: N = ${r.options.orders} orders, C = ${r.options.concurrency} (after ${r.options.warmup} warm-up orders)`);
+    if (r.rounds && r.rounds.length > 1) {
+      out.push(`${r.rounds.length} rounds, alternating which system runs first; the targets use the medians of the rounds' ratios`);
+      out.push(
+        table([
+          ['round', 'first', 'pipeline / baseline orders/s', 'throughput', 'approval p99', 'CPU per order'],
+          ...r.rounds.map((x) => [String(x.round), x.first, `${f(x.pipelineOrdersPerSec, 2)} / ${f(x.baselineOrdersPerSec, 2)}`, f(x.ratio.throughput, 2), f(x.ratio.approvalP99, 2), f(x.ratio.cpuPerOrder, 2)]),
+          ['median', '', '', f(r.ratio?.throughput, 2), f(r.ratio?.approvalP99, 2), f(r.ratio?.cpuPerOrder, 2)],
+        ]),
+      );
+      out.push('');
+      out.push('The round with the median throughput ratio, in detail:');
+    }
     const rows = [['', 'pipeline', 'baseline', 'ratio']];
     const ratio = (a?: number, c?: number) => (a !== undefined && c !== undefined && c ? f(a / c, 2) : '-');
     rows.push(['completed / failed', p ? `${p.completed} / ${p.failed}` : '-', b ? `${b.completed} / ${b.failed}` : '-', '']);

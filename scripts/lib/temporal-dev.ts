@@ -2,7 +2,8 @@
  * The Temporal dev server as the test harness and the bench start it: the CLI
  * built into .tools/bin (scripts/temporal.sh builds it when missing) and the
  * same command line — free loopback ports, a SQLite file with the WAL pragmas
- * the SDK's own CI uses, and the contract's search attributes.
+ * the SDK's own CI uses, eager activity execution, and the contract's search
+ * attributes.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -39,6 +40,8 @@ export function devServerArgs(a: {
     '--sqlite-pragma', 'journal_mode=WAL',
     '--sqlite-pragma', 'synchronous=OFF',
     '--log-level', a.logLevel,
+    // As scripts/temporal.sh: activities go back eagerly in the workflow task's answer.
+    '--dynamic-config-value', 'system.enableActivityEagerExecution=true',
     ...SEARCH_ATTRIBUTES.flatMap((sa) => ['--search-attribute', sa]),
   ];
 }
