@@ -9,7 +9,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { FAILURE } from '../workflows/order/contract';
 import type { Prisma } from '../generated/prisma/client';
-import { jsonParam, prismaSql, type Sql } from './infra/sql';
+import { asSql, jsonParam, type Sql } from './infra/sql';
 
 /** A Prisma client or the client of an interactive transaction. */
 export type Db = Prisma.TransactionClient;
@@ -39,8 +39,7 @@ const INSERT_AUDIT = `
  * Prisma transaction it runs on that transaction.
  */
 export async function writeAudit(db: Db | Sql, a: AuditInput): Promise<void> {
-  const sql = 'execute' in db && typeof db.execute === 'function' ? (db as Sql) : prismaSql(db as Db);
-  await sql.execute(INSERT_AUDIT, [
+  await asSql(db).execute(INSERT_AUDIT, [
     a.key ?? null,
     a.actor,
     a.action,

@@ -451,7 +451,7 @@ export async function adjustPlan(deps: ActivityDeps, a: { orderId: string; at: s
       const r = reserved.get(l.id)!;
       if (r >= l.quantity) continue;
       const s = stock.get(l.productId);
-      const take = Math.min(l.quantity - r, s ? Math.max(0, s.on_hand - s.reserved) : 0);
+      const take = Math.min(l.quantity - r, s ? Math.max(0, s.onHand - s.reserved) : 0);
       if (take <= 0 || !s) continue;
       const n = await tx.$executeRaw`
         UPDATE inventory SET reserved = reserved + ${take}, updated_at = now()

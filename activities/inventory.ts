@@ -15,7 +15,9 @@
  */
 import type { ActivityDeps } from './index';
 import { Prisma } from '../generated/prisma/client';
-import { TX, notFound, writeAudit, type Db } from './audit';
+import { notFound, writeAudit, type Db } from './audit';
+import { sqlOf } from './infra/db';
+import { asSql, type Sql } from './infra/sql';
 
 export interface ReservedLine {
   lineId: string;
@@ -26,33 +28,33 @@ export interface ReservedLine {
 }
 
 interface StockRow {
-  product_id: string;
-  on_hand: number;
+  productId: string;
+  onHand: number;
   reserved: number;
 }
 
 /** Locks the inventory rows of these products (sorted, so lock order is global). */
-export async function lockInventory(tx: Db, productIds: string[]): Promise<Map<string, StockRow>> {
+export async function lockInventory(db: Db | Sql, productIds: string[]): Promise<Map<string, StockRow>> {
   const ids = [...new Set(productIds)].sort();
   if (ids.length === 0) return new Map();
-  const rows = await tx.$queryRaw<StockRow[]>`
-    SELECT product_id, on_hand, reserved FROM inventory
-    WHERE product_id IN (${Prisma.join(ids)})
-    ORDER BY product_id
-    FOR UPDATE`;
-  return new Map(rows.map((r) => [r.product_id, { ...r, on_hand: Number(r.on_hand), reserved: Number(r.reserved) }]));
+  const rows = await asSql(db).query<StockRow>(
+    `SELECT product_id, on_hand, reserved FROM inventory WHERE product_id = ANY($1::text[]) ORDER BY product_id FOR UPDATE`,
+    [ids],
+  );
+  return new Map(rows.map((r) => [r.productId, r]));
 }
 
 export async function reserveStock(deps: ActivityDeps, a: { orderId: string }): Promise<{ lines: ReservedLine[] }> {
-  return deps.prisma.$transaction(async (tx) => {
-    const locked = await tx.$queryRaw<{ order_no: string }[]>`SELECT order_no FROM orders WHERE id = ${a.orderId} FOR UPDATE`;
-    if (locked.length === 0) throw notFound(`order ${a.orderId} not found`);
-    const lines = await tx.orderLine.findMany({
-      where: { orderId: a.orderId },
-      include: { product: { select: { sku: true } }, reservation: true },
-      orderBy: { lineNo: 'asc' },
-    });
-    const todo = lines.filter((l) => !l.reservation);
+  return sqlOf(deps.prisma).transaction(async (tx) => {
+    const [locked] = await tx.query<{ orderNo: string }>(`SELECT order_no FROM orders WHERE id = $1 FOR UPDATE`, [a.orderId]);
+    if (!locked) throw notFound(`order ${a.orderId} not found`);
+    const lines = await tx.query<{ id: string; productId: string; quantity: number; sku: string; reservedQty: number | null }>(
+      `SELECT l.id, l.product_id, l.quantity, p.sku, r.quantity AS reserved_qty
+         FROM order_lines l JOIN products p ON p.id = l.product_id LEFT JOIN reservations r ON r.order_line_id = l.id
+        WHERE l.order_id = $1 ORDER BY l.line_no`,
+      [a.orderId],
+    );
+    const todo = lines.filter((l) => l.reservedQty === null);
     const stock = await lockInventory(
       tx,
       todo.map((l) => l.productId),
@@ -62,27 +64,30 @@ export async function reserveStock(deps: ActivityDeps, a: { orderId: string }): 
     const created: ReservedLine[] = [];
     for (const l of lines) {
       let reserved: number;
-      if (l.reservation) {
-        reserved = l.reservation.quantity;
+      if (l.reservedQty !== null) {
+        reserved = l.reservedQty;
       } else {
         const s = stock.get(l.productId);
-        const available = s ? Math.max(0, s.on_hand - s.reserved) : 0;
+        const available = s ? Math.max(0, s.onHand - s.reserved) : 0;
         reserved = Math.min(l.quantity, available);
         if (reserved > 0 && s) {
           // Guarded again in SQL: the row is locked, so this always matches.
-          const n = await tx.$executeRaw`
-            UPDATE inventory SET reserved = reserved + ${reserved}, updated_at = now()
-            WHERE product_id = ${l.productId} AND on_hand - reserved >= ${reserved}`;
+          const n = await tx.execute(
+            `UPDATE inventory SET reserved = reserved + $2, updated_at = now() WHERE product_id = $1 AND on_hand - reserved >= $2`,
+            [l.productId, reserved],
+          );
           if (n !== 1) throw new Error(`inventory of ${l.productId} changed under a lock`);
           s.reserved += reserved;
         }
-        await tx.reservation.create({
-          data: { orderId: a.orderId, orderLineId: l.id, productId: l.productId, quantity: reserved, status: 'reserved' },
-        });
+        await tx.execute(
+          `INSERT INTO reservations (id, order_id, order_line_id, product_id, quantity, status, updated_at)
+           VALUES (gen_random_uuid()::text, $1, $2, $3, $4, 'reserved', now())`,
+          [a.orderId, l.id, l.productId, reserved],
+        );
       }
-      const line = { lineId: l.id, sku: l.product.sku, quantity: l.quantity, reserved, shortfall: l.quantity - reserved };
+      const line = { lineId: l.id, sku: l.sku, quantity: l.quantity, reserved, shortfall: l.quantity - reserved };
       result.push(line);
-      if (!l.reservation) created.push(line);
+      if (l.reservedQty === null) created.push(line);
     }
 
     if (created.length)
@@ -92,11 +97,11 @@ export async function reserveStock(deps: ActivityDeps, a: { orderId: string }): 
         action: 'stock.reserve',
         entity: 'order',
         entityId: a.orderId,
-        orderNo: locked[0].order_no,
+        orderNo: locked.orderNo,
         after: { lines: created },
       });
     return { lines: result };
-  }, TX);
+  });
 }
 
 /**
@@ -105,22 +110,27 @@ export async function reserveStock(deps: ActivityDeps, a: { orderId: string }): 
  * reservations still 'reserved' are touched, so it runs once.
  */
 export async function consumeReservations(
-  tx: Db,
+  tx: Sql,
   orderId: string,
 ): Promise<{ lineId: string; productId: string; quantity: number }[]> {
-  const open = await tx.reservation.findMany({ where: { orderId, status: 'reserved' }, orderBy: { orderLineId: 'asc' } });
+  const open = await tx.query<{ id: string; orderLineId: string; productId: string; quantity: number }>(
+    `SELECT id, order_line_id, product_id, quantity FROM reservations WHERE order_id = $1 AND status = 'reserved' ORDER BY order_line_id`,
+    [orderId],
+  );
   await lockInventory(
     tx,
     open.filter((r) => r.quantity > 0).map((r) => r.productId),
   );
   for (const r of open) {
     if (r.quantity > 0) {
-      const n = await tx.$executeRaw`
-        UPDATE inventory SET on_hand = on_hand - ${r.quantity}, reserved = reserved - ${r.quantity}, updated_at = now()
-        WHERE product_id = ${r.productId} AND reserved >= ${r.quantity} AND on_hand >= ${r.quantity}`;
+      const n = await tx.execute(
+        `UPDATE inventory SET on_hand = on_hand - $2, reserved = reserved - $2, updated_at = now()
+          WHERE product_id = $1 AND reserved >= $2 AND on_hand >= $2`,
+        [r.productId, r.quantity],
+      );
       if (n !== 1) throw new Error(`inventory of ${r.productId} does not hold the reservation of line ${r.orderLineId}`);
     }
-    await tx.reservation.update({ where: { id: r.id }, data: { status: 'consumed' } });
+    await tx.execute(`UPDATE reservations SET status = 'consumed', updated_at = now() WHERE id = $1`, [r.id]);
   }
   return open.map((r) => ({ lineId: r.orderLineId, productId: r.productId, quantity: r.quantity }));
 }

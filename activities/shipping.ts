@@ -7,7 +7,10 @@
 import type { ActivityDeps } from './index';
 import { chooseCarrier, type CarrierOption } from '../workflows/domain/carriers';
 import { fixed, money } from '../workflows/domain/money';
-import { TX, badInput, notFound, toDate, wrongStage, writeAudit, type Db } from './audit';
+import { badInput, notFound, toDate, wrongStage, writeAudit } from './audit';
+import { sqlOf, type PrismaClient } from './infra/db';
+import type { Sql } from './infra/sql';
+import type { Carrier, CarrierRate, Shipment } from '../generated/prisma/client';
 import { consumeReservations } from './inventory';
 
 export interface Booking {
@@ -38,8 +41,13 @@ export const bookingView = (s: ShipmentWithCarrier): Booking => ({
 });
 
 /** Active carriers with their rate tables, as chooseCarrier takes them. */
-export async function carrierOptions(db: Db) {
-  const carriers = await db.carrier.findMany({ where: { active: true }, include: { rates: true }, orderBy: { code: 'asc' } });
+export async function carrierOptions(prisma: PrismaClient) {
+  const sql = sqlOf(prisma);
+  const [rows, rates] = await Promise.all([
+    sql.query<Carrier>(`SELECT * FROM carriers WHERE active ORDER BY code`),
+    sql.query<CarrierRate>(`SELECT r.* FROM carrier_rates r JOIN carriers c ON c.id = r.carrier_id WHERE c.active`),
+  ]);
+  const carriers = rows.map((c) => ({ ...c, rates: rates.filter((r) => r.carrierId === c.id) }));
   const options: CarrierOption[] = carriers.map((c) => ({
     code: c.code,
     name: c.name,
@@ -63,12 +71,12 @@ export function shipmentSpec(order: {
 
 /** The carrier for the order as it stands (region, weight, requested date), refused when none serves it; booking and rebooking choose alike. */
 export async function chooseCarrierFor(
-  db: Db,
+  prisma: PrismaClient,
   order: Parameters<typeof shipmentSpec>[0] & { requestedDeliveryDate: Date },
   shipDate: string,
 ) {
   const { region, weightKg } = shipmentSpec(order);
-  const { carriers, options } = await carrierOptions(db);
+  const { carriers, options } = await carrierOptions(prisma);
   const choice = chooseCarrier(options, {
     region,
     weightKg,
@@ -80,18 +88,31 @@ export async function chooseCarrierFor(
   return { region, weightKg, choice, carrier };
 }
 
+const SHIPMENT_WITH_CARRIER = `
+  SELECT s.*, json_build_object('code', c.code, 'name', c.name) AS carrier
+    FROM shipments s JOIN carriers c ON c.id = s.carrier_id WHERE s.order_id = $1`;
+
 export async function bookCarrier(deps: ActivityDeps, a: { orderId: string; shipDate: string }): Promise<Booking> {
   const { prisma } = deps;
+  const sql = sqlOf(prisma);
   toDate(a.shipDate, 'shipDate');
-  const existing = await prisma.shipment.findUnique({ where: { orderId: a.orderId }, include: { carrier: true } });
+  const [existing] = await sql.query<Shipment & { carrier: { code: string; name: string } }>(SHIPMENT_WITH_CARRIER, [a.orderId]);
   if (existing && existing.status !== 'cancelled') return bookingView(existing);
 
-  const order = await prisma.order.findUnique({
-    where: { id: a.orderId },
-    include: { lines: { include: { product: { select: { weightKg: true } } } } },
-  });
+  const [order] = await sql.query<{ orderNo: string; deliveryAddress: unknown; requestedDeliveryDate: Date }>(
+    `SELECT order_no, delivery_address, requested_delivery_date FROM orders WHERE id = $1`,
+    [a.orderId],
+  );
   if (!order) throw notFound(`order ${a.orderId} not found`);
-  const { region, weightKg, choice, carrier } = await chooseCarrierFor(prisma, order, a.shipDate);
+  const lines = await sql.query<{ quantity: number; weightKg: string }>(
+    `SELECT l.quantity, p.weight_kg::text AS weight_kg FROM order_lines l JOIN products p ON p.id = l.product_id WHERE l.order_id = $1`,
+    [a.orderId],
+  );
+  const { region, weightKg, choice, carrier } = await chooseCarrierFor(
+    prisma,
+    { ...order, lines: lines.map((l) => ({ quantity: l.quantity, product: { weightKg: l.weightKg } })) },
+    a.shipDate,
+  );
 
   // A booking after a cancelled one is a new booking: a new key.
   const key = existing ? `${a.orderId}:${a.shipDate}` : a.orderId;
@@ -104,21 +125,23 @@ export async function bookCarrier(deps: ActivityDeps, a: { orderId: string; ship
     transitDays: choice.transitDays,
   });
 
-  return prisma.$transaction(async (tx) => {
-    const data = {
-      carrierId: carrier.id,
-      trackingNo: booked.trackingNo,
-      cost: choice.cost,
-      weightKg,
-      eta: new Date(booked.eta),
-      status: 'booked',
-      bookedAt: new Date(),
-      dispatchedAt: null,
-      deliveredAt: null,
-    };
-    if (existing) await tx.shipment.updateMany({ where: { id: existing.id, status: 'cancelled' }, data });
-    else await tx.shipment.createMany({ data: [{ orderId: a.orderId, ...data }], skipDuplicates: true });
-    const row = await tx.shipment.findUnique({ where: { orderId: a.orderId }, include: { carrier: true } });
+  return sql.transaction(async (tx) => {
+    const values = [carrier.id, booked.trackingNo, choice.cost, weightKg, new Date(booked.eta).toISOString(), new Date().toISOString()];
+    if (existing)
+      await tx.execute(
+        `UPDATE shipments SET carrier_id = $2, tracking_no = $3, cost = $4::numeric, weight_kg = $5::numeric, eta = $6::timestamp(3),
+                status = 'booked', booked_at = $7::timestamp(3), dispatched_at = NULL, delivered_at = NULL
+          WHERE id = $1 AND status = 'cancelled'`,
+        [existing.id, ...values],
+      );
+    else
+      await tx.execute(
+        `INSERT INTO shipments (id, order_id, carrier_id, tracking_no, cost, weight_kg, eta, status, booked_at)
+         VALUES (gen_random_uuid()::text, $1, $2, $3, $4::numeric, $5::numeric, $6::timestamp(3), 'booked', $7::timestamp(3))
+         ON CONFLICT DO NOTHING`,
+        [a.orderId, ...values],
+      );
+    const [row] = await tx.query<Shipment & { carrier: { code: string; name: string } }>(SHIPMENT_WITH_CARRIER, [a.orderId]);
     if (!row || row.status === 'cancelled') throw new Error(`shipment of order ${order.orderNo} could not be recorded`);
     await writeAudit(tx, {
       key: `shipment:${a.orderId}:${row.trackingNo}`,
@@ -131,27 +154,26 @@ export async function bookCarrier(deps: ActivityDeps, a: { orderId: string; ship
       after: { carrier: row.carrier.code, trackingNo: row.trackingNo, eta: row.eta.toISOString(), cost: row.cost.toFixed(2), weightKg },
     });
     return bookingView(row);
-  }, TX);
+  });
 }
 
-async function lockShipment(tx: Db, orderId: string) {
-  const rows = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM shipments WHERE order_id = ${orderId} FOR UPDATE`;
-  const order = await tx.order.findUnique({ where: { id: orderId }, select: { orderNo: true } });
+async function lockShipment(tx: Sql, orderId: string) {
+  const [shipment] = await tx.query<Shipment>(`SELECT * FROM shipments WHERE order_id = $1 FOR UPDATE`, [orderId]);
+  const [order] = await tx.query<{ orderNo: string }>(`SELECT order_no FROM orders WHERE id = $1`, [orderId]);
   if (!order) throw notFound(`order ${orderId} not found`);
-  if (rows.length === 0) throw wrongStage(`order ${order.orderNo} has no carrier booking`);
-  const shipment = await tx.shipment.findUniqueOrThrow({ where: { id: rows[0].id } });
+  if (!shipment) throw wrongStage(`order ${order.orderNo} has no carrier booking`);
   return { order, shipment };
 }
 
 /** Loaded and dispatched: the reservations leave the warehouse. No-op once dispatched. */
 export async function confirmDispatch(deps: ActivityDeps, a: { orderId: string; at: string; actor: string }): Promise<void> {
   const at = toDate(a.at, 'at');
-  await deps.prisma.$transaction(async (tx) => {
+  await sqlOf(deps.prisma).transaction(async (tx) => {
     const { order, shipment } = await lockShipment(tx, a.orderId);
     if (shipment.status === 'dispatched' || shipment.status === 'delivered') return;
     if (shipment.status !== 'booked') throw wrongStage(`shipment of order ${order.orderNo} is ${shipment.status}`);
     const consumed = await consumeReservations(tx, a.orderId);
-    await tx.shipment.update({ where: { id: shipment.id }, data: { status: 'dispatched', dispatchedAt: at } });
+    await tx.execute(`UPDATE shipments SET status = 'dispatched', dispatched_at = $2::timestamp(3) WHERE id = $1`, [shipment.id, at.toISOString()]);
     await writeAudit(tx, {
       key: `dispatch:${a.orderId}`,
       actor: a.actor,
@@ -162,18 +184,18 @@ export async function confirmDispatch(deps: ActivityDeps, a: { orderId: string; 
       before: { status: shipment.status },
       after: { status: 'dispatched', dispatchedAt: a.at, consumed },
     });
-  }, TX);
+  });
 }
 
 /** Delivered. No-op once delivered; refused before dispatch. */
 export async function confirmDelivery(deps: ActivityDeps, a: { orderId: string; at: string; actor: string }): Promise<void> {
   const at = toDate(a.at, 'at');
-  await deps.prisma.$transaction(async (tx) => {
+  await sqlOf(deps.prisma).transaction(async (tx) => {
     const { order, shipment } = await lockShipment(tx, a.orderId);
     if (shipment.status === 'delivered') return;
     if (shipment.status !== 'dispatched')
       throw wrongStage(`shipment of order ${order.orderNo} is ${shipment.status}, not dispatched`);
-    await tx.shipment.update({ where: { id: shipment.id }, data: { status: 'delivered', deliveredAt: at } });
+    await tx.execute(`UPDATE shipments SET status = 'delivered', delivered_at = $2::timestamp(3) WHERE id = $1`, [shipment.id, at.toISOString()]);
     await writeAudit(tx, {
       key: `delivery:${a.orderId}`,
       actor: a.actor,
@@ -184,5 +206,5 @@ export async function confirmDelivery(deps: ActivityDeps, a: { orderId: string; 
       before: { status: shipment.status },
       after: { status: 'delivered', deliveredAt: a.at },
     });
-  }, TX);
+  });
 }

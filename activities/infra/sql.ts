@@ -106,5 +106,10 @@ export function prismaSql(tx: PrismaRaw): Sql {
   };
 }
 
+/** Plain SQL on either: helpers shared by Prisma transactions and plain-SQL ones take `Sql | PrismaRaw`. */
+export function asSql(db: Sql | PrismaRaw): Sql {
+  return 'execute' in db && typeof db.execute === 'function' ? (db as Sql) : prismaSql(db as PrismaRaw);
+}
+
 /** A value for a `$n::jsonb` parameter (null stays SQL NULL). */
 export const jsonParam = (v: unknown): string | null => (v === undefined || v === null ? null : JSON.stringify(v));

@@ -171,7 +171,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
       // Alternate the order, so neither system always runs on a server that the other has just filled.
       const first = round % 2 === 1 ? 'pipeline' : 'baseline';
       if (opts.rounds > 1) log(`--- round ${round} of ${opts.rounds} (${first} first) ---`);
-      const run = (s: 'pipeline' | 'baseline') => phase(s, () => runHappyPath(ctx, s));
+      const run = (s: 'pipeline' | 'baseline') => phase(s, () => runHappyPath(ctx, s, round));
       const pair: (typeof pairs)[number] = { first };
       if (first === 'pipeline') {
         pair.p = await run('pipeline');

@@ -34,9 +34,11 @@ export interface HappyPathResult extends DriveResult {
   profiles?: { worker: ProfileSummary[]; api: ProfileSummary[] };
 }
 
-export async function runHappyPath(ctx: Ctx, system: 'pipeline' | 'baseline'): Promise<HappyPathResult> {
+/** `round` (1, 2, ...) keeps each round's task queue and intake idempotency keys apart. */
+export async function runHappyPath(ctx: Ctx, system: 'pipeline' | 'baseline', round = 1): Promise<HappyPathResult> {
+  const runId = round === 1 ? ctx.runId : `${ctx.runId}-r${round}`;
   const { opts, log } = ctx;
-  const taskQueue = `bench-${system}-${ctx.runId}`;
+  const taskQueue = `bench-${system}-${runId}`;
   const children: Child[] = [];
   try {
     const env =
@@ -69,7 +71,7 @@ export async function runHappyPath(ctx: Ctx, system: 'pipeline' | 'baseline'): P
         workflowIdOf: system === 'pipeline' ? orderWorkflowId : bareWorkflowId,
         intakeBody: (i) => intakeBody(ctx.fixtures, i),
       },
-      { orders: opts.orders, concurrency: opts.concurrency, warmup: opts.warmup, runId: ctx.runId, log },
+      { orders: opts.orders, concurrency: opts.concurrency, warmup: opts.warmup, runId, log },
     );
     const all = Math.max(1, result.completed + result.warmup);
     const cpu1 = cpuNow();
