@@ -4,7 +4,7 @@
  *   npm run bench -- [--orders N] [--concurrency C] [--warmup W] [--smoke]
  *                    [--only pipeline,baseline,scale,read]
  *                    [--scale-orders N] [--scale-timed K] [--scale-deadline 2m] [--scale-concurrency C]
- *                    [--read-rows N] [--read-requests N] [--worker-options JSON] [--profile]
+ *                    [--rounds R] [--read-rows N] [--read-requests N] [--worker-options JSON] [--profile]
  *
  * Temporal: reuses the server at TEMPORAL_ADDRESS when it answers, else starts
  * a dev server (.tools/bin/temporal, fresh SQLite file with WAL pragmas) on
@@ -12,12 +12,16 @@
  * DATABASE_URL (default postgresql://postgres@127.0.0.1:5432), recreated.
  * Results: a table on stdout, bench/results/<timestamp>.json and latest.json.
  */
-import { runBench } from './lib/bench';
+import { ensurePrismaClient } from '../scripts/db-setup';
 import { parseArgs } from './lib/options';
-import { formatReport } from './lib/report';
+import { defaultLog } from './lib/util';
 
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
+  // A fresh clone has no generated client yet; the bench's modules load it.
+  ensurePrismaClient(opts.databaseUrl, defaultLog);
+  const { runBench } = await import('./lib/bench');
+  const { formatReport } = await import('./lib/report');
   // The whole run is bounded: nothing is left running past this.
   const limitMin = opts.smoke ? 5 : 150;
   const guard = setTimeout(() => {

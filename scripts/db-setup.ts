@@ -64,10 +64,7 @@ export async function setupDatabase(opts: DbSetupOptions): Promise<void> {
 
   // 2. The generated client (gitignored), needed by the seed and the app.
   const env = { ...process.env, DATABASE_URL: opts.databaseUrl };
-  if (!existsSync(join(ROOT, 'generated/prisma/client.ts'))) {
-    log('generating the Prisma client (generated/prisma)');
-    prisma(['generate'], env);
-  }
+  ensurePrismaClient(opts.databaseUrl, log);
 
   // 3. Migrations.
   const out = await migrateDeploy(env);
@@ -99,6 +96,17 @@ function prisma(args: string[], env: NodeJS.ProcessEnv): string {
     throw new Error(`prisma ${args.join(' ')} failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`.trim());
   }
   return `${r.stdout}\n${r.stderr}`;
+}
+
+/**
+ * Generates the Prisma client (generated/prisma, gitignored) when it is
+ * missing, e.g. on a fresh clone. Import what uses the client only after.
+ */
+export function ensurePrismaClient(databaseUrl: string, log: (line: string) => void): void {
+  if (existsSync(join(ROOT, 'generated/prisma/client.ts'))) return;
+  log('generating the Prisma client (generated/prisma)');
+  // The CLI stays offline only with DATABASE_URL set (ENVIRONMENT.md).
+  prisma(['generate'], { ...process.env, DATABASE_URL: databaseUrl });
 }
 
 /**
