@@ -69,10 +69,16 @@ export async function bareOrderWorkflow(input: BareInput): Promise<BareResult> {
   let invoiced = false;
   let paid = false;
 
+  // As the order's transition (workflows/order/run.ts): an update waiting for
+  // the stage to change returns once the move is recorded, not before.
+  let settled = true;
   const transition = async (to: string) => {
     stage = to;
+    settled = false;
     await act.recordTransition({ orderId, step: to });
+    settled = true;
   };
+  const movedOn = (from: string) => stage !== from && settled;
 
   const review = (which: 'sales_review' | 'finance_review') => ({
     validator(_c: BareCommand) {
@@ -88,7 +94,7 @@ export async function bareOrderWorkflow(input: BareInput): Promise<BareResult> {
       } finally {
         decisionInFlight = false;
       }
-      await condition(() => stage !== which);
+      await condition(() => movedOn(which));
       return { orderNo: orderId, stage };
     },
   });
@@ -102,7 +108,7 @@ export async function bareOrderWorkflow(input: BareInput): Promise<BareResult> {
     async (_c: BareCommand): Promise<BareResult> => {
       await act.confirmDispatch(a);
       dispatched = true;
-      await condition(() => stage !== 'shipping');
+      await condition(() => movedOn('shipping'));
       return { orderNo: orderId, stage };
     },
     {
@@ -117,7 +123,7 @@ export async function bareOrderWorkflow(input: BareInput): Promise<BareResult> {
     async (_c: BareCommand): Promise<BareResult> => {
       await act.confirmDelivery(a);
       delivered = true;
-      await condition(() => stage !== 'in_transit');
+      await condition(() => movedOn('in_transit'));
       return { orderNo: orderId, stage };
     },
     {
