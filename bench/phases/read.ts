@@ -3,12 +3,10 @@
  * SELECT over generate_series, a realistic spread over stages, customers,
  * risk levels and a year of dates), then `GET /orders` with each filter and
  * with pagination (first page, and a deep keyset cursor), p50/p99 each, and
- * `EXPLAIN (ANALYZE, BUFFERS)` of the SQL the API actually sends (captured
- * from Prisma's query log) to show whether an index serves each query.
+ * `EXPLAIN (ANALYZE, BUFFERS)` of the SQL the API actually sends (the same
+ * builder, listOrdersSql) to show whether an index serves each query.
  */
-import { PrismaPg } from '@prisma/adapter-pg';
-import { PrismaClient } from '../../activities/infra/db';
-import { encodeCursor, listOrders, type ListQuery } from '../../api/services/orders';
+import { encodeCursor, listOrdersSql, type ListQuery } from '../../api/services/orders';
 import { orderEnv, type Ctx } from '../lib/context';
 import { HttpClient } from '../lib/http';
 import { withPg } from '../lib/pg';
@@ -163,44 +161,33 @@ export async function runRead(ctx: Ctx): Promise<ReadResult> {
     return out;
   });
 
-  // The SQL the API sends for each variant, from Prisma's query log, explained.
-  const logged: { query: string; params: string }[] = [];
-  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url }), log: [{ emit: 'event', level: 'query' }] });
-  (prisma as unknown as { $on(e: 'query', cb: (ev: { query: string; params: string }) => void): void }).$on('query', (ev) => logged.push(ev));
+  // The SQL the API sends for each variant (api/services/orders.ts listOrdersSql), explained.
   const plans: Map<string, Omit<ReadVariantResult, 'name' | 'url' | 'matching' | 'items' | 'ms'>> = new Map();
-  try {
-    for (const v of base) {
-      logged.length = 0;
-      await listOrders(prisma, v.query);
-      const q = logged.find((l) => /FROM "public"\."orders"/.test(l.query));
-      if (!q) continue;
-      const params: unknown[] = JSON.parse(q.params);
-      const plan = await withPg(url, async (c) => {
-        const json = (await c.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${q.query}`, params)).rows[0]['QUERY PLAN'][0];
-        const text = (await c.query(`EXPLAIN (ANALYZE, BUFFERS) ${q.query}`, params)).rows.map((r) => r['QUERY PLAN']).join('\n');
-        return { json, text };
-      });
-      const indexes = new Set<string>();
-      let seqScan = false;
-      let removed = 0;
-      walkPlan(plan.json.Plan, (n) => {
-        if (n['Index Name']) indexes.add(n['Index Name']);
-        if (n['Node Type'] === 'Seq Scan' && n['Relation Name'] === 'orders') seqScan = true;
-        removed += Number(n['Rows Removed by Filter'] ?? 0);
-      });
-      plans.set(v.name, {
-        indexBacked: !seqScan && indexes.size > 0,
-        indexes: [...indexes],
-        seqScan,
-        rowsRemovedByFilter: removed,
-        planExecutionMs: plan.json['Execution Time'],
-        sharedBuffers: { hit: plan.json.Plan['Shared Hit Blocks'] ?? 0, read: plan.json.Plan['Shared Read Blocks'] ?? 0 },
-        sql: `${q.query} -- params ${q.params}`,
-        plan: plan.text,
-      });
-    }
-  } finally {
-    await prisma.$disconnect();
+  for (const v of base) {
+    const q = listOrdersSql(v.query);
+    const plan = await withPg(url, async (c) => {
+      const json = (await c.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${q.text}`, q.params)).rows[0]['QUERY PLAN'][0];
+      const text = (await c.query(`EXPLAIN (ANALYZE, BUFFERS) ${q.text}`, q.params)).rows.map((r) => r['QUERY PLAN']).join('\n');
+      return { json, text };
+    });
+    const indexes = new Set<string>();
+    let seqScan = false;
+    let removed = 0;
+    walkPlan(plan.json.Plan, (n) => {
+      if (n['Index Name']) indexes.add(n['Index Name']);
+      if (n['Node Type'] === 'Seq Scan' && n['Relation Name'] === 'orders') seqScan = true;
+      removed += Number(n['Rows Removed by Filter'] ?? 0);
+    });
+    plans.set(v.name, {
+      indexBacked: !seqScan && indexes.size > 0,
+      indexes: [...indexes],
+      seqScan,
+      rowsRemovedByFilter: removed,
+      planExecutionMs: plan.json['Execution Time'],
+      sharedBuffers: { hit: plan.json.Plan['Shared Hit Blocks'] ?? 0, read: plan.json.Plan['Shared Read Blocks'] ?? 0 },
+      sql: `${q.text} -- params ${JSON.stringify(q.params)}`,
+      plan: plan.text,
+    });
   }
 
   // GET /orders over HTTP against the API process.
