@@ -17,7 +17,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { simpleParser, type ParsedMail } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
+import { startLocalSmtp } from './lib/local-smtp';
 import { addresses, headerStrings } from './lib/parsed-mail';
 
 export interface StoredMail {
@@ -59,18 +59,11 @@ export async function startMailCatcher(opts: MailCatcherOptions): Promise<MailCa
   const messages: StoredMail[] = inboxFile ? loadInbox(inboxFile, keep) : [];
   let nextId = messages.reduce((max, m) => Math.max(max, m.id), 0) + 1;
 
-  const smtp = new SMTPServer({
-    secure: false,
-    disabledCommands: ['STARTTLS'],
-    authOptional: true,
-    allowInsecureAuth: true,
-    // close(): drop connections a pooled transport keeps open instead of waiting 30 s.
-    closeTimeout: 2000,
-    banner: 'sales-order mail catcher',
-    size: 25 * 1024 * 1024,
-    onAuth(_auth, _session, callback) {
-      callback(null, { user: 'catcher' });
-    },
+  const smtp = await startLocalSmtp({
+    user: 'catcher',
+    port: opts.smtpPort,
+    host,
+    extra: { closeTimeout: 2000, banner: 'sales-order mail catcher', size: 25 * 1024 * 1024 },
     onData(stream, session, callback) {
       simpleParser(stream)
         .then((parsed) => {
@@ -87,7 +80,7 @@ export async function startMailCatcher(opts: MailCatcherOptions): Promise<MailCa
         .catch((err: Error) => callback(err));
     },
   });
-  smtp.on('error', (err) => console.error(`smtp error: ${err.message}`));
+  smtp.server.on('error', (err) => console.error(`smtp error: ${err.message}`));
 
   const http = createServer((req, res) => {
     try {
@@ -121,13 +114,6 @@ export async function startMailCatcher(opts: MailCatcherOptions): Promise<MailCa
   };
 
   await new Promise<void>((resolve, reject) => {
-    smtp.server.once('error', reject);
-    smtp.listen(opts.smtpPort, host, () => {
-      smtp.server.off('error', reject);
-      resolve();
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
     http.listen(opts.httpPort, host, () => {
       http.off('error', reject);
@@ -135,14 +121,13 @@ export async function startMailCatcher(opts: MailCatcherOptions): Promise<MailCa
     });
   });
 
-  const smtpPort = (smtp.server.address() as AddressInfo).port;
   const httpPort = (http.address() as AddressInfo).port;
   return {
-    smtpUrl: `smtp://${host}:${smtpPort}`,
+    smtpUrl: smtp.url,
     httpUrl: `http://${host}:${httpPort}`,
     messages,
     close: async () => {
-      await new Promise<void>((resolve) => smtp.close(() => resolve()));
+      await smtp.close();
       await closeHttp(http);
     },
   };

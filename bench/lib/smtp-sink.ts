@@ -3,8 +3,7 @@
  * throws it away (counting it): the pipeline's emails go through the real
  * outbox and nodemailer, and end here.
  */
-import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
+import { startLocalSmtp } from '../../scripts/lib/local-smtp';
 
 export interface SmtpSink {
   url: string;
@@ -14,16 +13,8 @@ export interface SmtpSink {
 
 export async function startSmtpSink(): Promise<SmtpSink> {
   let count = 0;
-  const server = new SMTPServer({
-    secure: false,
-    disabledCommands: ['STARTTLS'],
-    authOptional: true,
-    allowInsecureAuth: true,
-    closeTimeout: 500,
-    logger: false,
-    onAuth(_auth, _session, callback) {
-      callback(null, { user: 'bench' });
-    },
+  const smtp = await startLocalSmtp({
+    user: 'bench',
     onData(stream, _session, callback) {
       stream.on('end', () => {
         count += 1;
@@ -32,17 +23,5 @@ export async function startSmtpSink(): Promise<SmtpSink> {
       stream.resume();
     },
   });
-  await new Promise<void>((resolve, reject) => {
-    server.server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.server.address() as AddressInfo;
-  return {
-    url: `smtp://127.0.0.1:${port}`,
-    received: () => count,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+  return { url: smtp.url, received: () => count, close: smtp.close };
 }

@@ -3,9 +3,8 @@
  * smtp-server on a free port (no TLS, any or no credentials), each message
  * parsed with mailparser. Use `url` as SMTP_URL / createMailer's argument.
  */
-import type { AddressInfo } from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
+import { startLocalSmtp } from '../../scripts/lib/local-smtp';
 import { addresses, headerStrings } from '../../scripts/lib/parsed-mail';
 
 export interface CapturedMail {
@@ -34,17 +33,8 @@ export async function startSmtpCapture(): Promise<SmtpCapture> {
   const messages: CapturedMail[] = [];
   const waiters = new Set<(m: CapturedMail) => void>();
 
-  const server = new SMTPServer({
-    secure: false,
-    disabledCommands: ['STARTTLS'],
-    authOptional: true,
-    allowInsecureAuth: true,
-    // close(): drop connections a pooled transport keeps open instead of waiting 30 s.
-    closeTimeout: 500,
-    logger: false,
-    onAuth(_auth, _session, callback) {
-      callback(null, { user: 'test' });
-    },
+  const smtp = await startLocalSmtp({
+    user: 'test',
     onData(stream, session, callback) {
       simpleParser(stream)
         .then((parsed) => {
@@ -61,17 +51,8 @@ export async function startSmtpCapture(): Promise<SmtpCapture> {
     },
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.server.address() as AddressInfo;
-
   return {
-    url: `smtp://127.0.0.1:${port}`,
+    url: smtp.url,
     messages,
     waitFor(pred, timeoutMs = 10_000) {
       const found = messages.find(pred);
@@ -91,10 +72,7 @@ export async function startSmtpCapture(): Promise<SmtpCapture> {
         waiters.add(waiter);
       });
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-      }),
+    close: smtp.close,
   };
 }
 
