@@ -8,6 +8,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+source "$ROOT/scripts/lib/postgres.sh"
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 note() { printf '    %s\n' "$*"; }
@@ -65,23 +66,7 @@ http_ok() {
 # --- 3. PostgreSQL ---------------------------------------------------------
 step "PostgreSQL"
 DB_URL="${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/salesorder}"
-pg_ready() {
-  if command -v pg_isready >/dev/null 2>&1; then pg_isready -q -d "$DB_URL"; else
-    local hp; hp="$(node -e 'const u=new URL(process.argv[1]);console.log(`${u.hostname} ${u.port||5432}`)' "$DB_URL")"
-    listening ${hp}
-  fi
-}
-if pg_ready; then
-  note "accepting connections"
-elif command -v pg_ctlcluster >/dev/null 2>&1 && [[ -d /etc/postgresql ]]; then
-  note "not running; starting the local cluster"
-  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -n1)" main start || true
-  for _ in $(seq 1 30); do pg_ready && break; sleep 1; done
-  pg_ready || die "PostgreSQL did not start; check its log under /var/log/postgresql"
-  note "started"
-else
-  die "PostgreSQL is not reachable at DATABASE_URL and no local cluster to start; start it or set DATABASE_URL"
-fi
+ensure_postgres "$DB_URL" | sed 's/^/    /' || die "no PostgreSQL to run against"
 
 # Stop what this script started, whichever way it ends.
 PIDS=()

@@ -9,6 +9,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+source "$ROOT/scripts/lib/postgres.sh"
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 die() { printf '\n\033[31mtest: %s\033[0m\n' "$*" >&2; exit 1; }
@@ -23,24 +24,7 @@ fi
 
 step "PostgreSQL"
 export DATABASE_URL="${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/salesorder}"
-pg_ready() {
-  if command -v pg_isready >/dev/null 2>&1; then
-    pg_isready -q -d "$DATABASE_URL"
-  else
-    node -e 'const u=new URL(process.argv[1]);const s=require("net").connect(+(u.port||5432),u.hostname,()=>process.exit(0));s.on("error",()=>process.exit(1))' "$DATABASE_URL"
-  fi
-}
-if pg_ready; then
-  echo "accepting connections"
-elif command -v pg_ctlcluster >/dev/null 2>&1 && [[ -d /etc/postgresql ]]; then
-  echo "not running: starting the local cluster"
-  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -n1)" main start || true
-  for _ in $(seq 1 30); do pg_ready && break; sleep 1; done
-  pg_ready || die "PostgreSQL did not start; check its log under /var/log/postgresql"
-  echo "started"
-else
-  die "PostgreSQL is not reachable at $DATABASE_URL; start it or set DATABASE_URL"
-fi
+ensure_postgres "$DATABASE_URL" || die "no PostgreSQL to test against"
 
 step "Temporal CLI"
 if [[ -n "${TEMPORAL_ADDRESS:-}" ]]; then
