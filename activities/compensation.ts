@@ -9,7 +9,7 @@
 import type { ActivityDeps } from './index';
 import { fmt, money } from '../workflows/domain/money';
 import { TX, notFound, wrongStage, writeAudit, type Db } from './audit';
-import { lockInventory } from './inventory';
+import { settleReservations } from './inventory';
 
 async function lockOrder(tx: Db, orderId: string): Promise<string> {
   const rows = await tx.$queryRaw<{ order_no: string }[]>`SELECT order_no FROM orders WHERE id = ${orderId} FOR UPDATE`;
@@ -21,21 +21,8 @@ async function lockOrder(tx: Db, orderId: string): Promise<string> {
 export async function releaseReservations(deps: ActivityDeps, a: { orderId: string; actor: string }): Promise<{ released: number }> {
   return deps.prisma.$transaction(async (tx) => {
     const orderNo = await lockOrder(tx, a.orderId);
-    const open = await tx.reservation.findMany({ where: { orderId: a.orderId, status: 'reserved' }, orderBy: { orderLineId: 'asc' } });
+    const open = await settleReservations(tx, a.orderId, 'released');
     if (open.length === 0) return { released: 0 };
-    await lockInventory(
-      tx,
-      open.filter((r) => r.quantity > 0).map((r) => r.productId),
-    );
-    for (const r of open) {
-      if (r.quantity > 0) {
-        const n = await tx.$executeRaw`
-          UPDATE inventory SET reserved = reserved - ${r.quantity}, updated_at = now()
-          WHERE product_id = ${r.productId} AND reserved >= ${r.quantity}`;
-        if (n !== 1) throw new Error(`inventory of ${r.productId} does not hold the reservation of line ${r.orderLineId}`);
-      }
-      await tx.reservation.update({ where: { id: r.id }, data: { status: 'released' } });
-    }
     const released = open.reduce((s, r) => s + r.quantity, 0);
     await writeAudit(tx, {
       key: `reservations-release:${a.orderId}`,

@@ -104,17 +104,33 @@ export async function reserveStock(deps: ActivityDeps, a: { orderId: string }): 
   });
 }
 
+export interface HeldReservation {
+  id: string;
+  orderLineId: string;
+  productId: string;
+  quantity: number;
+  status: string;
+}
+
+/** What leaves inventory with each outcome: goods shipped leave the shelf too; released ones stay on it. */
+const SETTLE_INVENTORY: Record<'consumed' | 'released', string> = {
+  consumed: `UPDATE inventory SET on_hand = on_hand - $2, reserved = reserved - $2, updated_at = now()
+              WHERE product_id = $1 AND reserved >= $2 AND on_hand >= $2`,
+  released: `UPDATE inventory SET reserved = reserved - $2, updated_at = now()
+              WHERE product_id = $1 AND reserved >= $2`,
+};
+
 /**
- * Dispatch consumes the order's reservations: on_hand -= q, reserved -= q,
- * reservation status 'consumed'. Call inside the dispatch transaction; only
- * reservations still 'reserved' are touched, so it runs once.
+ * The order's reservations still held come to an end: dispatch consumes them
+ * (on_hand -= q, reserved -= q), cancellation releases them (reserved -= q),
+ * and each gets that status. Only reservations still 'reserved' are touched,
+ * so it runs once. Call inside the dispatch's or the cancellation's
+ * transaction; returns the reservations it settled, as they were.
  */
-export async function consumeReservations(
-  tx: Sql,
-  orderId: string,
-): Promise<{ lineId: string; productId: string; quantity: number }[]> {
-  const open = await tx.query<{ id: string; orderLineId: string; productId: string; quantity: number }>(
-    `SELECT id, order_line_id, product_id, quantity FROM reservations WHERE order_id = $1 AND status = 'reserved' ORDER BY order_line_id`,
+export async function settleReservations(db: Db | Sql, orderId: string, outcome: 'consumed' | 'released'): Promise<HeldReservation[]> {
+  const tx = asSql(db);
+  const open = await tx.query<HeldReservation>(
+    `SELECT id, order_line_id, product_id, quantity, status FROM reservations WHERE order_id = $1 AND status = 'reserved' ORDER BY order_line_id`,
     [orderId],
   );
   await lockInventory(
@@ -123,16 +139,12 @@ export async function consumeReservations(
   );
   for (const r of open) {
     if (r.quantity > 0) {
-      const n = await tx.execute(
-        `UPDATE inventory SET on_hand = on_hand - $2, reserved = reserved - $2, updated_at = now()
-          WHERE product_id = $1 AND reserved >= $2 AND on_hand >= $2`,
-        [r.productId, r.quantity],
-      );
+      const n = await tx.execute(SETTLE_INVENTORY[outcome], [r.productId, r.quantity]);
       if (n !== 1) throw new Error(`inventory of ${r.productId} does not hold the reservation of line ${r.orderLineId}`);
     }
-    await tx.execute(`UPDATE reservations SET status = 'consumed', updated_at = now() WHERE id = $1`, [r.id]);
+    await tx.execute(`UPDATE reservations SET status = $2, updated_at = now() WHERE id = $1`, [r.id, outcome]);
   }
-  return open.map((r) => ({ lineId: r.orderLineId, productId: r.productId, quantity: r.quantity }));
+  return open;
 }
 
 /**

@@ -11,7 +11,7 @@ import { badInput, notFound, toDate, wrongStage, writeAudit } from './audit';
 import { sqlOf, type PrismaClient } from './infra/db';
 import type { Sql } from './infra/sql';
 import type { Carrier, CarrierRate, Shipment } from '../generated/prisma/client';
-import { consumeReservations } from './inventory';
+import { settleReservations } from './inventory';
 
 export interface Booking {
   shipmentId: string;
@@ -172,7 +172,11 @@ export async function confirmDispatch(deps: ActivityDeps, a: { orderId: string; 
     const { order, shipment } = await lockShipment(tx, a.orderId);
     if (shipment.status === 'dispatched' || shipment.status === 'delivered') return;
     if (shipment.status !== 'booked') throw wrongStage(`shipment of order ${order.orderNo} is ${shipment.status}`);
-    const consumed = await consumeReservations(tx, a.orderId);
+    const consumed = (await settleReservations(tx, a.orderId, 'consumed')).map((r) => ({
+      lineId: r.orderLineId,
+      productId: r.productId,
+      quantity: r.quantity,
+    }));
     await tx.execute(`UPDATE shipments SET status = 'dispatched', dispatched_at = $2::timestamp(3) WHERE id = $1`, [shipment.id, at.toISOString()]);
     await writeAudit(tx, {
       key: `dispatch:${a.orderId}`,
