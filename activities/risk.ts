@@ -139,17 +139,13 @@ async function gatherFacts(deps: ActivityDeps, orderId: string, policy: RiskPoli
   return { order, facts };
 }
 
-type RiskRow = { id: string; category: string; code: string; probability: number; impact: number; score: number; level: string; control: string; owner: string; reason: string; status: string };
+/** What an assessment sets on a register row, in the column order of the INSERT and UPDATE below. */
+const REGISTER_FIELDS = ['code', 'probability', 'impact', 'score', 'level', 'control', 'owner', 'reason'] as const;
+type RegisterField = (typeof REGISTER_FIELDS)[number];
 
-const same = (p: Omit<RiskRow, 'id' | 'category' | 'status'>, r: RiskAssessment) =>
-  p.code === r.code &&
-  p.probability === r.probability &&
-  p.impact === r.impact &&
-  p.score === r.score &&
-  p.level === r.level &&
-  p.control === r.control &&
-  p.owner === r.owner &&
-  p.reason === r.reason;
+type RiskRow = Pick<RiskAssessment, RegisterField | 'category'> & { id: string; status: string };
+
+const same = (p: RiskRow, r: RiskAssessment) => REGISTER_FIELDS.every((k) => p[k] === r[k]);
 
 export async function assessRisks(
   deps: ActivityDeps,
@@ -171,17 +167,8 @@ export async function assessRisks(
 
     for (const r of risks) {
       const p = prior.find((x) => x.category === r.category);
-      const fields = {
-        code: r.code,
-        probability: r.probability,
-        impact: r.impact,
-        score: r.score,
-        level: r.level,
-        control: r.control,
-        owner: r.owner,
-        reason: r.reason,
-      };
-      const values = [fields.code, fields.probability, fields.impact, fields.score, fields.level, fields.control, fields.owner, fields.reason];
+      const values = REGISTER_FIELDS.map((k) => r[k]);
+      const fields = Object.fromEntries(REGISTER_FIELDS.map((k) => [k, r[k]]));
       if (!p) {
         await tx.execute(
           `INSERT INTO risks (id, order_id, category, code, probability, impact, score, level, control, owner, reason, status, updated_at)
