@@ -113,6 +113,14 @@ export function loadConfig(env: Env = process.env): Config {
     return Number(value);
   };
 
+  /** A whole number >= 1 of `what`, e.g. `example`. */
+  const count = (key: ConfigKey, what: string, example: number): number => {
+    const text = get(key);
+    const n = /^\d+$/.test(text) ? Number(text) : NaN;
+    if (!Number.isSafeInteger(n) || n < 1) problems.push(`${key}: "${text}" is not valid; expected a whole number of ${what} >= 1, e.g. ${example}`);
+    return n;
+  };
+
   const nonEmpty = (key: ConfigKey, what: string, re = /\S/): string => {
     const value = get(key);
     if (!re.test(value)) problems.push(`${key}: "${value}" is not valid; expected ${what}`);
@@ -185,19 +193,13 @@ export function loadConfig(env: Env = process.env): Config {
     }
   }
 
-  const rateLimitText = get('RATE_LIMIT_MAX');
-  const rateLimitMax = /^\d+$/.test(rateLimitText) ? Number(rateLimitText) : NaN;
-  if (!Number.isSafeInteger(rateLimitMax) || rateLimitMax < 1)
-    problems.push(`RATE_LIMIT_MAX: "${rateLimitText}" is not valid; expected a whole number of requests >= 1, e.g. 600`);
+  const rateLimitMax = count('RATE_LIMIT_MAX', 'requests', 600);
   const rateLimitWindowText = get('RATE_LIMIT_WINDOW');
   const rateLimitWindowMs = isDuration(rateLimitWindowText) ? parseDuration(rateLimitWindowText) : NaN;
   if (!(rateLimitWindowMs >= 1000))
     problems.push(`RATE_LIMIT_WINDOW: "${rateLimitWindowText}" is not valid; expected a duration of at least 1s, e.g. 1m or 90s`);
 
-  const cacheText = get('WORKER_CACHED_WORKFLOWS');
-  const workerCachedWorkflows = /^\d+$/.test(cacheText) ? Number(cacheText) : NaN;
-  if (!Number.isSafeInteger(workerCachedWorkflows) || workerCachedWorkflows < 1)
-    problems.push(`WORKER_CACHED_WORKFLOWS: "${cacheText}" is not valid; expected a whole number of workflows >= 1, e.g. 500`);
+  const workerCachedWorkflows = count('WORKER_CACHED_WORKFLOWS', 'workflows', 500);
 
   if (problems.length) throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);
 

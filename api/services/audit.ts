@@ -6,8 +6,6 @@
 import { Prisma, type PrismaClient } from '../../activities/infra/db';
 import { badRequest } from '../errors';
 
-/** Interactive transactions: room for lock waits under contention (as intake). */
-export const TX = { maxWait: 10_000, timeout: 30_000 } as const;
 
 // ---------------------------------------------------------------------------
 // Reading the trail (GET /audit): newest first, keyset pages on the id

@@ -6,8 +6,7 @@
  */
 import type { PrismaClient } from '../../activities/infra/db';
 import { badRequest, conflict, notFound } from '../errors';
-import { writeAudit } from '../../activities/audit';
-import { TX } from './audit';
+import { TX, writeAudit } from '../../activities/audit';
 
 /** Stages in which an order never reached the customer: no feedback on those. */
 export const NO_FEEDBACK_STAGES = ['cancelled', 'rejected'];

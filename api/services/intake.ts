@@ -19,7 +19,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../../activities/infra/config';
 import type { PrismaClient } from '../../activities/infra/db';
-import { writeAudit } from '../../activities/audit';
+import { TX, writeAudit } from '../../activities/audit';
 import { addDuration } from '../../workflows/domain/duration';
 import { orderTotals } from '../../workflows/domain/money';
 import { formatOrderNo } from '../../workflows/domain/order-number';
@@ -303,7 +303,7 @@ export async function intakeOrder(
       });
       return { createdId: order.id };
     },
-    { maxWait: 10_000, timeout: 30_000 },
+    TX,
   );
 
   if ('existingId' in created) {

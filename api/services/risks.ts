@@ -7,8 +7,7 @@
  */
 import type { PrismaClient } from '../../activities/infra/db';
 import { badRequest, notFound } from '../errors';
-import { writeAudit } from '../../activities/audit';
-import { TX } from './audit';
+import { TX, writeAudit } from '../../activities/audit';
 
 export const RISK_STATUSES = ['open', 'mitigated', 'closed'] as const;
 
