@@ -194,7 +194,8 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
         orderLatencyP99: median('orderLatencyP99'),
         cpuPerOrder: median('cpuPerOrder'),
       };
-      const shown = [...complete].sort((x, y) => ratios(x.p, x.b).throughput - ratios(y.p, y.b).throughput)[Math.floor((complete.length - 1) / 2)];
+      const byThroughput = result.rounds.map((x, i) => ({ i, t: x.ratio.throughput })).sort((x, y) => x.t - y.t);
+      const shown = complete[byThroughput[Math.floor((complete.length - 1) / 2)].i];
       result.pipeline = shown.p;
       result.baseline = shown.b;
     } else {

@@ -112,17 +112,38 @@ export function rssMiB(pid: number): number {
   }
 }
 
-/** CPU seconds (user + system, all threads) a process has used so far, from /proc (NaN where there is none). */
-export function cpuSeconds(pid: number): number {
+interface ProcStat {
+  comm: string;
+  ppid: number;
+  /** utime + stime, and cutime + cstime (children already reaped), in clock ticks. */
+  ticks: number;
+  childTicks: number;
+}
+
+/** One process's line of /proc/<pid>/stat, or null when it is gone. */
+function procStat(pid: number | string): ProcStat | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which is in parentheses and may hold spaces).
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of the line)
-    return ticks / 100; // USER_HZ is 100 on Linux
+    // The command name is in parentheses and may hold spaces; fields follow it.
+    const close = stat.lastIndexOf(')');
+    const f = stat.slice(close + 2).split(' ');
+    return {
+      comm: stat.slice(stat.indexOf('(') + 1, close),
+      ppid: Number(f[1]),
+      ticks: Number(f[11]) + Number(f[12]), // utime, stime (fields 14 and 15 of the line)
+      childTicks: Number(f[13]) + Number(f[14]), // cutime, cstime
+    };
   } catch {
-    return NaN;
+    return null;
   }
+}
+
+const USER_HZ = 100; // clock ticks per second on Linux
+
+/** CPU seconds (user + system, all threads) a process has used so far, from /proc (NaN where there is none). */
+export function cpuSeconds(pid: number): number {
+  const s = procStat(pid);
+  return s ? s.ticks / USER_HZ : NaN;
 }
 
 /**
@@ -132,30 +153,15 @@ export function cpuSeconds(pid: number): number {
  * PostgreSQL process is visible (a remote server).
  */
 export function postgresCpuSeconds(): number {
-  let total = 0;
-  let seen = false;
+  const pg = new Map<number, ProcStat>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const open = stat.indexOf('(');
-      const close = stat.lastIndexOf(')');
-      if (stat.slice(open + 1, close) !== 'postgres') continue;
-      const f = stat.slice(close + 2).split(' ');
-      const ppidIsPostgres = (() => {
-        try {
-          const p = readFileSync(`/proc/${f[1]}/stat`, 'utf8');
-          return p.slice(p.indexOf('(') + 1, p.lastIndexOf(')')) === 'postgres';
-        } catch {
-          return false;
-        }
-      })();
-      // utime + stime; the postmaster (parent is not postgres) also adds its reaped children's.
-      total += Number(f[11]) + Number(f[12]) + (ppidIsPostgres ? 0 : Number(f[13]) + Number(f[14]));
-      seen = true;
-    } catch {
-      // the process exited while we looked
-    }
+    const s = procStat(entry);
+    if (s?.comm === 'postgres') pg.set(Number(entry), s);
   }
-  return seen ? total / 100 : NaN;
+  if (pg.size === 0) return NaN;
+  let ticks = 0;
+  // The postmaster (whose parent is not postgres) also counts its reaped children.
+  for (const s of pg.values()) ticks += s.ticks + (pg.has(s.ppid) ? 0 : s.childTicks);
+  return ticks / USER_HZ;
 }
