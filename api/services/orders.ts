@@ -134,7 +134,7 @@ export async function listOrders(prisma: PrismaClient, q: ListQuery, now = new D
 /** The order behind a command: 404 when unknown. */
 export async function orderRef(prisma: PrismaClient, orderNo: string) {
   const [order] = await sqlOf(prisma).query<{ id: string; orderNo: string; workflowId: string; stage: string }>(
-    `SELECT id, order_no AS "orderNo", workflow_id AS "workflowId", stage FROM orders WHERE order_no = $1`,
+    `SELECT id, order_no, workflow_id, stage FROM orders WHERE order_no = $1`,
     [orderNo],
   );
   if (!order) throw notFound(`order ${orderNo} not found`);

@@ -55,10 +55,6 @@ const ORDER_SELECT = {
   customer: { select: { ownerId: true } },
 } as const;
 
-/** A Prisma Decimal, or NUMERIC(18,2) as text from plain SQL. */
-type Amount = string | { toFixed(dp: number): string };
-const amount = (v: Amount) => (typeof v === 'string' ? v : v.toFixed(2));
-
 type OrderRow = {
   orderNo: string;
   stage: string;
@@ -66,9 +62,9 @@ type OrderRow = {
   outcome: string | null;
   escalation: string;
   riskLevel: string;
-  subtotal: Amount;
-  taxAmount: Amount;
-  totalAmount: Amount;
+  subtotal: { toFixed(dp: number): string };
+  taxAmount: { toFixed(dp: number): string };
+  totalAmount: { toFixed(dp: number): string };
   currency: string;
   customer: { ownerId: string | null };
 };
@@ -81,9 +77,9 @@ export const orderState = (o: OrderRow) => ({
   outcome: o.outcome,
   escalation: o.escalation,
   riskLevel: o.riskLevel,
-  subtotal: amount(o.subtotal),
-  taxAmount: amount(o.taxAmount),
-  totalAmount: amount(o.totalAmount),
+  subtotal: o.subtotal.toFixed(2),
+  taxAmount: o.taxAmount.toFixed(2),
+  totalAmount: o.totalAmount.toFixed(2),
   currency: o.currency,
 });
 
@@ -96,8 +92,7 @@ export async function loadTarget(prisma: PrismaClient, kind: TargetKind, key: st
     case 'order': {
       // Plain SQL (activities/infra/sql.ts): every order command loads its order before and after.
       const [o] = await sqlOf(prisma).query<OrderRow>(
-        `SELECT o.order_no AS "orderNo", o.stage, o.on_hold AS "onHold", o.outcome, o.escalation, o.risk_level AS "riskLevel",
-                o.subtotal::text AS subtotal, o.tax_amount::text AS "taxAmount", o.total_amount::text AS "totalAmount", o.currency,
+        `SELECT o.order_no, o.stage, o.on_hold, o.outcome, o.escalation, o.risk_level, o.subtotal, o.tax_amount, o.total_amount, o.currency,
                 json_build_object('ownerId', c.owner_id) AS customer
            FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.order_no = $1`,
         [key],
