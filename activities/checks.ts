@@ -27,7 +27,6 @@ export interface FinanceCheck {
   problems: string[];
 }
 
-type LoadedOrder = OrderWithLines;
 
 /** Open receivables and open orders of the order's customer, this order excluded (one statement). */
 export async function creditFigures(
@@ -107,9 +106,9 @@ const pct = (fraction: string) => `${fixed(new Decimal(fraction).times(100), 2)}
  * applyOrderChanges merges them, totals recomputed, terms replaced); nothing
  * is written. Unknown or inactive products are BadInput, as when applying.
  */
-async function asIfChanged(prisma: PrismaClient, order: LoadedOrder, changes: OrderChanges): Promise<LoadedOrder> {
+async function asIfChanged(prisma: PrismaClient, order: OrderWithLines, changes: OrderChanges): Promise<OrderWithLines> {
   const products = await checkChanges(prisma, changes);
-  const lines: LoadedOrder['lines'] = changes.lines
+  const lines: OrderWithLines['lines'] = changes.lines
     ? mergeLines(order.lines, changes.lines).map((m) => {
         const base = m.existing ?? { id: '', orderId: order.id, specification: null };
         const product = m.existing?.product ?? products.get(m.productId)!;
