@@ -27,7 +27,6 @@ export interface FinanceCheck {
   problems: string[];
 }
 
-
 /** Open receivables and open orders of the order's customer, this order excluded (one statement). */
 export async function creditFigures(
   prisma: PrismaClient,
