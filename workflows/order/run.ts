@@ -224,7 +224,7 @@ export class OrderRun {
       }
       return await (summary ? condition(fn, timeoutMs, { summary }) : condition(fn, timeoutMs));
     } finally {
-      await this.lock.acquire();
+      if (this.lock.enabled) await this.lock.acquire();
     }
   }
 
@@ -238,6 +238,8 @@ export class OrderRun {
   async command<T>(claim: string, check: () => void, apply: () => Promise<T>): Promise<T> {
     this.claims.add(claim);
     try {
+      // Lock off (replay of an order from before it): straight through, as those handlers ran.
+      if (!this.lock.enabled) return await apply();
       return await this.lock.run(async () => {
         check();
         return apply();
@@ -454,7 +456,7 @@ export class OrderRun {
     try {
       results = await waiting;
     } finally {
-      await this.lock.acquire();
+      if (this.lock.enabled) await this.lock.acquire();
     }
     const refused = rejected();
     if (refused) return this.stop('rejected', `joint review: ${refused} rejected (${joint[refused].comment ?? ''})`, joint[refused].actor);

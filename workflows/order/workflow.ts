@@ -34,6 +34,8 @@ import { registerHandlers } from './handlers';
 
 export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderState> {
   const run = new OrderRun(input);
+  // Orders started before the one command path replay with handlers interleaved as they ran then.
+  run.lock.enabled = patched('one-command-path');
   registerHandlers(run);
   const { state } = run;
 
