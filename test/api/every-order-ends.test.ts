@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { createFixture, type Fixture } from '../support/fixtures';
 import { startTestStack, type TestStack } from '../support/stack';
-import { api, orderHandle, placeOrder, waitForState } from '../support/orders';
+import { api, orderHandle, placeOrder, recordHistory, waitForState } from '../support/orders';
 import type { OrderState } from '../../workflows/order/contract';
 
 jest.setTimeout(180_000);
@@ -85,6 +85,7 @@ test('finding 1: cancel while a change request is under review cancels the order
   expect(change.status).toBe('rejected');
   expect((await dbOrder(orderNo)).stage).toBe('cancelled');
   await assertHealthyHistory(orderNo);
+  await recordHistory(stack, orderNo, 'cancel-during-change-review');
 });
 
 test('finding 1: a rejection and a change review timing out during a change review end cleanly', async () => {
@@ -138,6 +139,7 @@ test('finding 2: no carrier serves the region: the order needs attention (except
   expect(shipping.exception).toBeUndefined();
   expect((await api(stack, 'POST', `/orders/${orderNo}/exception`, { action: 'retry', comment: 'again' }, 'logistics')).status).toBe(409);
   await assertHealthyHistory(orderNo);
+  await recordHistory(stack, orderNo, 'exception-retry');
 });
 
 test('finding 2: an exception resolved by cancelling releases the stock and books nothing', async () => {
