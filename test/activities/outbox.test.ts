@@ -224,7 +224,8 @@ describe('a dispatcher process killed mid-send (kill -9)', () => {
     // The server takes each message but acknowledges it only 1.5 s later: the kill lands in that window.
     env.smtp.delayAcceptance(1500);
     const root = join(__dirname, '..', '..');
-    child = spawn(join(root, 'node_modules', '.bin', 'tsx'), [join(root, 'worker', 'mail-dispatch.ts')], {
+    // node itself with tsx as a loader: the tsx CLI would run the script in a child of its own, which a kill of the CLI leaves running.
+    child = spawn(process.execPath, ['--import', 'tsx', join(root, 'worker', 'mail-dispatch.ts')], {
       cwd: root,
       env: {
         ...process.env,
