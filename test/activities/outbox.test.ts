@@ -162,7 +162,7 @@ test('a permanent refusal (550) fails that row at once and alerts sales on the o
 test('two dispatchers on one queue send each mail exactly once', async () => {
   const queue = `outbox-two:${randomUUID()}`;
   const opts: DispatcherOptions = { ...FAST_MAIL, queue };
-  const n = 60;
+  const n = 40;
   const keys = Array.from({ length: n }, (_, i) => `outbox-two:${i}:${randomUUID()}`);
   env.smtp.delayAcceptance(20); // each send takes a moment, so both dispatchers have work at the same time
   // The second dispatcher has a pool and LISTEN connection of its own, like a second worker process.
@@ -175,7 +175,7 @@ test('two dispatchers on one queue send each mail exactly once', async () => {
     await sqlOf(env.prisma).transaction(async (tx) => {
       for (const k of keys) await enqueueMail(tx, message(k, { queue }));
     });
-    await until('all sent', async () => (await env.prisma.emailOutbox.count({ where: { queue, status: 'sent' } })) === n);
+    await until('all sent', async () => (await env.prisma.emailOutbox.count({ where: { queue, status: 'sent' } })) === n, 60_000);
   } finally {
     await Promise.all(dispatchers.map((d) => d.stop()));
     await otherPrisma.$disconnect();
