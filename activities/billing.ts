@@ -10,8 +10,8 @@ import { outstanding } from '../workflows/domain/billing';
 import { TX, badInput, notFound, toDate, wrongStage, writeAudit } from './audit';
 import { sqlOf } from './infra/db';
 import type { Invoice, Order, Payment } from '../generated/prisma/client';
-import { notifyRole } from './email/notify';
-import { sendOnce } from './email/outbox';
+import { enqueueRoleMail } from './email/notify';
+import { enqueueMail } from './email/outbox';
 import { render, staffMessage } from './email/templates';
 
 /** INV-2026-000123 for SO-2026-000123. */
@@ -135,9 +135,10 @@ export async function recordPayment(
 
 /**
  * The reminder of one level for one invoice. Skipped (sent: false) when the
- * invoice is no longer open and this level was never sent; otherwise the
- * email goes out once (outbox key `dunning:<invoiceId>:<level>`) and the
- * answer is sent: true, retries included. The final level also puts the
+ * invoice is no longer open and this level was never queued; otherwise the
+ * email is queued once (outbox key `dunning:<invoiceId>:<level>`, in the
+ * transaction that records the reminder) and the answer is sent: true,
+ * retries included. The final level also puts the
  * customer on credit hold and alerts the finance manager.
  */
 export async function sendDunningReminder(
@@ -156,8 +157,9 @@ export async function sendDunningReminder(
 
   const reminder = await prisma.dunningReminder.findUnique({ where: { invoiceId_level: { invoiceId: inv.id, level: a.level } } });
   if (!reminder) {
+    // A queued mail without its reminder row predates the transactional outbox: finish recording it.
     const email = await prisma.emailOutbox.findUnique({ where: { key: emailKey }, select: { status: true } });
-    if (inv.status !== 'open' && email?.status !== 'sent') return { sent: false };
+    if (inv.status !== 'open' && !email) return { sent: false };
     const owed = outstanding(inv.amount.toFixed(2), inv.paid.toFixed(2));
     const mail = render('dunning_reminder', customer.language === 'en' ? 'en' : 'zh', {
       level: a.level,
@@ -170,14 +172,16 @@ export async function sendDunningReminder(
       outstanding: owed,
       dueDate: inv.dueDate.toISOString(),
     });
-    await sendOnce(deps, {
-      key: emailKey,
-      orderId: order.id,
-      to: { name: customer.name, address: customer.email },
-      template: 'dunning_reminder',
-      ...mail,
-    });
+    // The mail, the reminder row and the audit entry commit together; the dispatcher sends the mail.
     await prisma.$transaction(async (tx) => {
+      await enqueueMail(tx, {
+        key: emailKey,
+        orderId: order.id,
+        to: { name: customer.name, address: customer.email },
+        template: 'dunning_reminder',
+        queue: deps.mailQueue,
+        ...mail,
+      });
       await tx.dunningReminder.createMany({
         data: [{ invoiceId: inv.id, level: a.level, sentAt: new Date(), emailKey }],
         skipDuplicates: true,
@@ -203,6 +207,13 @@ export async function sendDunningReminder(
         data: [{ key: alertKey, orderId: order.id, kind: 'credit_hold', role: 'finance_manager', message: reason }],
         skipDuplicates: true,
       });
+      const note = staffMessage('alert', {
+        orderNo: order.orderNo,
+        stage: order.stage,
+        detail: `Customer ${customer.name} (${customer.code}) is now on credit hold: ${reason}. Outstanding: ${inv.currency} ${outstanding(inv.amount.toFixed(2), inv.paid.toFixed(2))}.`,
+      });
+      // Queued on a retry too (a key already queued is left alone), for an alert raised before the outbox was transactional.
+      await enqueueRoleMail(tx, { key: alertKey, orderId: order.id, role: 'finance_manager', ...note }, deps.mailQueue);
       if (inserted.count === 0) return; // done by an earlier attempt
       if (!c.creditHold) await tx.customer.update({ where: { id: c.id }, data: { creditHold: true, creditHoldReason: reason } });
       await writeAudit(tx, {
@@ -216,12 +227,6 @@ export async function sendDunningReminder(
         after: { creditHold: true, creditHoldReason: c.creditHold ? c.creditHoldReason : reason },
       });
     }, TX);
-    const note = staffMessage('alert', {
-      orderNo: order.orderNo,
-      stage: order.stage,
-      detail: `Customer ${customer.name} (${customer.code}) is now on credit hold: ${reason}. Outstanding: ${inv.currency} ${outstanding(inv.amount.toFixed(2), inv.paid.toFixed(2))}.`,
-    });
-    await notifyRole(deps, { key: alertKey, orderId: order.id, role: 'finance_manager', ...note });
   }
   return { sent: true };
 }

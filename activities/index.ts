@@ -1,6 +1,6 @@
 /**
  * The order workflow's activities: every side effect against PostgreSQL,
- * SMTP and carriers. The workflow imports the type only:
+ * the email outbox and carriers. The workflow imports the type only:
  * `proxyActivities<ReturnType<typeof createActivities>>`, so the names and
  * argument shapes below are the contract (docs/ARCHITECTURE.md "Activities").
  *
@@ -8,7 +8,6 @@
  * a row with a unique key, emails go through the outbox, and every state
  * change appends one audit entry keyed the same way.
  */
-import type { Transporter } from 'nodemailer';
 import type { PrismaClient } from '../generated/prisma/client';
 import type { CarrierAdapter } from './carriers/adapter';
 import { recordReview, recordStageDeadline, recordTransition, raiseStageAlert } from './read-model';
@@ -27,9 +26,12 @@ import { archiveKpis, computeKpis } from './kpi';
 
 export interface ActivityDeps {
   prisma: PrismaClient;
-  mailer: Transporter;
-  /** From header, e.g. `"Sales Orders <orders@example.com>"`. */
-  mailFrom: string;
+  /**
+   * The outbox queue the activities' mails go to (MAIL_QUEUE, default
+   * 'default'): activities only queue mail, the dispatcher of that queue sends
+   * it (activities/email/dispatcher.ts).
+   */
+  mailQueue?: string;
   carriers: CarrierAdapter;
 }
 

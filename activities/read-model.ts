@@ -9,7 +9,7 @@ import { TERMINAL_STAGES, type ReviewDecision, type Stage } from '../workflows/o
 import type { Role } from '../workflows/domain/policy';
 import { notFound, toDate, writeAudit } from './audit';
 import { sqlOf } from './infra/db';
-import { notifyRole } from './email/notify';
+import { enqueueRoleMail } from './email/notify';
 import { staffMessage, type StaffMessageKind } from './email/templates';
 
 export interface RecordTransitionInput {
@@ -158,7 +158,7 @@ const STAFF_KIND: Record<AlertLevel, StaffMessageKind> = {
  * One alerts row per key; the order's escalation flag follows it while the
  * order is still in that stage (set in the same transaction as the alert, so
  * a retry neither repeats nor loses it); every active user of `role` is
- * emailed once (outbox key `${key}:${userId}`).
+ * emailed once (outbox key `${key}:${userId}`, queued in the same transaction).
  */
 export async function raiseStageAlert(deps: ActivityDeps, a: RaiseStageAlertInput): Promise<void> {
   await sqlOf(deps.prisma).transaction(async (tx) => {
@@ -169,6 +169,11 @@ export async function raiseStageAlert(deps: ActivityDeps, a: RaiseStageAlertInpu
        ON CONFLICT (key) DO NOTHING`,
       [a.key, a.orderId, a.level, a.role, a.message],
     );
+    // The role's mails commit with the alert. Queued on a retry too (a key
+    // already queued is left alone): an alert raised before the outbox was
+    // transactional may still lack its mails.
+    const mail = staffMessage(STAFF_KIND[a.level], { orderNo: a.orderNo, stage: a.stage, detail: a.message });
+    await enqueueRoleMail(tx, { key: a.key, orderId: a.orderId, role: a.role, ...mail }, deps.mailQueue);
     if (inserted === 0) return;
     if (CLOCK_LEVELS.includes(a.level))
       await tx.execute(`UPDATE orders SET escalation = $3 WHERE id = $1 AND stage = $2`, [a.orderId, a.stage, a.level]);
@@ -183,6 +188,4 @@ export async function raiseStageAlert(deps: ActivityDeps, a: RaiseStageAlertInpu
       after: { stage: a.stage, escalation: order.stage === a.stage ? a.level : order.escalation, role: a.role, message: a.message },
     });
   });
-  const mail = staffMessage(STAFF_KIND[a.level], { orderNo: a.orderNo, stage: a.stage, detail: a.message });
-  await notifyRole(deps, { key: a.key, orderId: a.orderId, role: a.role, ...mail });
 }

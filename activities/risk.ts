@@ -42,7 +42,7 @@ import { sqlOf } from './infra/db';
 import { loadOrderGraph } from './order-graph';
 import { creditOf, pricedLines } from './checks';
 import { carrierOptions, shipmentSpec } from './shipping';
-import { notifyRole } from './email/notify';
+import { enqueueRoleMail, notifyRole } from './email/notify';
 import { staffMessage } from './email/templates';
 
 const DAY_MS = 86_400_000;
@@ -147,6 +147,14 @@ type RiskRow = Pick<RiskAssessment, RegisterField | 'category'> & { id: string; 
 
 const same = (p: RiskRow, r: RiskAssessment) => REGISTER_FIELDS.every((k) => p[k] === r[k]);
 
+/** The early-warning mail to a high risk's owner. */
+const riskMail = (orderNo: string, stage: string, r: RiskAssessment) =>
+  staffMessage('alert', {
+    orderNo,
+    stage,
+    detail: `New high ${r.category} risk (${r.code}): probability ${r.probability} x impact ${r.impact} = ${r.score}.\nWhy: ${r.reason}\nControl: ${r.control}`,
+  });
+
 export async function assessRisks(
   deps: ActivityDeps,
   a: { orderId: string; orderNo: string; policy?: Partial<RiskPolicyInput> },
@@ -193,7 +201,11 @@ export async function assessRisks(
            ON CONFLICT (key) DO NOTHING`,
           [key, a.orderId, r.owner, `high ${r.category} risk (${r.code}, score ${r.score}): ${r.reason}`],
         );
-        if (added === 1) inserted.push(key);
+        if (added === 1) {
+          inserted.push(key);
+          // The owner's early-warning mail commits with the alert.
+          await enqueueRoleMail(tx, { key, orderId: a.orderId, role: r.owner, ...riskMail(a.orderNo, order.stage, r) }, deps.mailQueue);
+        }
       }
     }
     for (const p of prior)
@@ -223,21 +235,13 @@ export async function assessRisks(
     return inserted;
   });
 
-  // Early warning emails: for alerts raised now, and for those an earlier attempt raised but did not email.
-  for (const r of risks.filter((x) => x.level === 'high')) {
+  // An alert raised before the outbox was transactional may lack its mails: queue them (keys already queued are left alone).
+  for (const r of risks.filter((x) => x.level === 'high' && !newAlerts.includes(riskAlertKey(a.orderId, x)))) {
     const key = riskAlertKey(a.orderId, r);
-    if (!newAlerts.includes(key)) {
-      const alert = await deps.prisma.alert.findUnique({ where: { key }, select: { id: true } });
-      if (!alert) continue;
-      const mails = await deps.prisma.emailOutbox.findMany({ where: { orderId: a.orderId, key: { startsWith: `${key}:` } }, select: { status: true } });
-      if (mails.length > 0 && mails.every((m) => m.status === 'sent')) continue;
-    }
-    const mail = staffMessage('alert', {
-      orderNo: a.orderNo,
-      stage: order.stage,
-      detail: `New high ${r.category} risk (${r.code}): probability ${r.probability} x impact ${r.impact} = ${r.score}.\nWhy: ${r.reason}\nControl: ${r.control}`,
-    });
-    await notifyRole(deps, { key, orderId: a.orderId, role: r.owner, ...mail });
+    const alert = await deps.prisma.alert.findUnique({ where: { key }, select: { id: true } });
+    if (!alert) continue;
+    if ((await deps.prisma.emailOutbox.count({ where: { orderId: a.orderId, key: { startsWith: `${key}:` } } })) > 0) continue;
+    await notifyRole(deps, { key, orderId: a.orderId, role: r.owner, ...riskMail(a.orderNo, order.stage, r) });
   }
   return { level, risks };
 }

@@ -1,7 +1,9 @@
 /**
- * The worker process: connects to Temporal, PostgreSQL and SMTP, runs orders,
- * and on SIGINT/SIGTERM stops taking new tasks, lets running activities finish
- * (up to the shutdown grace time) and closes its connections.
+ * The worker process: connects to Temporal, PostgreSQL and SMTP, runs orders
+ * and (unless MAIL_DISPATCH_IN_WORKER=false) the outbox dispatcher that sends
+ * the mails the activities queued. On SIGINT/SIGTERM it stops taking new
+ * tasks, lets running activities finish (up to the shutdown grace time),
+ * lets the dispatcher finish the mails in flight, and closes its connections.
  */
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig, describeConfig } from '../activities/infra/config';
@@ -9,6 +11,7 @@ import { createPrisma } from '../activities/infra/db';
 import { createMailer } from '../activities/infra/mailer';
 import { builtinCarrierAdapter } from '../activities/carriers/builtin';
 import { dataConverterFor } from '../activities/infra/codec';
+import { startMailDispatcher } from '../activities/email/dispatcher';
 import { createWorker } from './worker';
 
 async function main(): Promise<void> {
@@ -20,16 +23,21 @@ async function main(): Promise<void> {
     connection,
     namespace: config.temporalNamespace,
     taskQueue: config.temporalTaskQueue,
-    deps: { prisma, mailer, mailFrom: config.mailFrom, carriers: builtinCarrierAdapter },
+    deps: { prisma, mailQueue: config.mail.queue, carriers: builtinCarrierAdapter },
     dataConverter: dataConverterFor(config.payloadCodecKeys),
     options: { shutdownGraceTime: '10s', maxCachedWorkflows: config.workerCachedWorkflows },
   });
   console.log(`[worker] polling task queue "${config.temporalTaskQueue}" on ${config.temporalAddress} (namespace ${config.temporalNamespace})`);
   console.log(`[worker] config ${JSON.stringify(describeConfig(config))}`);
+  const dispatcher = config.mail.dispatchInWorker
+    ? startMailDispatcher({ prisma, databaseUrl: config.databaseUrl, mailer, mailFrom: config.mailFrom }, config.mail)
+    : undefined;
+  console.log(`[worker] ${dispatcher ? `sending the outbox (queue "${config.mail.queue}")` : 'not sending mail (MAIL_DISPATCH_IN_WORKER=false)'}`);
   // Worker.run() installs SIGINT/SIGTERM handlers that call shutdown(); it resolves once drained.
   try {
     await worker.run();
   } finally {
+    await dispatcher?.stop();
     mailer.close();
     await prisma.$disconnect();
     await connection.close();

@@ -1,12 +1,14 @@
 /**
  * Who gets which email: customers in their own language (templates.ts),
- * staff by role. Every message goes through the outbox, once per key.
+ * staff by role. Every message is only queued in the outbox (outbox.ts),
+ * once per key; the dispatcher sends it, so none of these waits for SMTP.
  */
 import type { ActivityDeps } from '../index';
 import type { Role } from '../../workflows/domain/policy';
 import { notFound } from '../audit';
 import { sqlOf } from '../infra/db';
-import { sendOnce } from './outbox';
+import { asSql, type PrismaRaw, type Sql } from '../infra/sql';
+import { enqueueMail, type OutboxResult } from './outbox';
 import { render, type Lang, type TemplateName } from './templates';
 
 export interface SendCustomerEmailInput {
@@ -16,12 +18,18 @@ export interface SendCustomerEmailInput {
   data: Record<string, string | number>;
 }
 
-/** The customer's address and language come from the database; `data` fills the template. */
-export async function sendCustomerEmail(
-  deps: ActivityDeps,
-  a: SendCustomerEmailInput,
-): Promise<{ messageId: string; sent: boolean }> {
-  const [order] = await sqlOf(deps.prisma).query<{
+/**
+ * Queues the customer's email: address and language from the database,
+ * `data` fills the template. Answers at once with the Message-ID the mail
+ * will carry; `sent: true` means queued (now or by an earlier attempt).
+ */
+export async function sendCustomerEmail(deps: ActivityDeps, a: SendCustomerEmailInput): Promise<OutboxResult> {
+  return enqueueCustomerMail(sqlOf(deps.prisma), a, deps.mailQueue);
+}
+
+/** The customer email of `sendCustomerEmail`, queued in the caller's transaction. */
+export async function enqueueCustomerMail(tx: Sql | PrismaRaw, a: SendCustomerEmailInput, queue?: string): Promise<OutboxResult> {
+  const [order] = await asSql(tx).query<{
     id: string;
     orderNo: string;
     currency: string;
@@ -43,13 +51,13 @@ export async function sendCustomerEmail(
     total: order.total,
     ...a.data,
   };
-  const mail = render(a.template, lang, data);
-  return sendOnce(deps, {
+  return enqueueMail(tx, {
     key: a.key,
     orderId: order.id,
     to: { name: order.name, address: order.email },
     template: a.template,
-    ...mail,
+    queue,
+    ...render(a.template, lang, data),
   });
 }
 
@@ -61,20 +69,27 @@ export interface NotifyRoleInput {
   text: string;
 }
 
-/** Emails every active user of `role`, once per user (outbox key `${key}:${userId}`). */
+/** Queues one email to every active user of `role` (outbox key `${key}:${userId}`), all in one transaction. */
 export async function notifyRole(deps: ActivityDeps, a: NotifyRoleInput): Promise<void> {
-  const users = await sqlOf(deps.prisma).query<{ id: string; name: string; email: string }>(
+  await sqlOf(deps.prisma).transaction((tx) => enqueueRoleMail(tx, a, deps.mailQueue));
+}
+
+/** The staff emails of `notifyRole`, queued in the caller's transaction; answers how many users the role has. */
+export async function enqueueRoleMail(tx: Sql | PrismaRaw, a: NotifyRoleInput, queue?: string): Promise<number> {
+  const db = asSql(tx);
+  const users = await db.query<{ id: string; name: string; email: string }>(
     `SELECT id, name, email FROM users WHERE role = $1 AND active ORDER BY id`,
     [a.role],
   );
-  for (const u of users) {
-    await sendOnce(deps, {
+  for (const u of users)
+    await enqueueMail(db, {
       key: `${a.key}:${u.id}`,
       orderId: a.orderId ?? null,
       to: { name: u.name, address: u.email },
       template: `staff:${a.role}`,
       subject: a.subject,
       text: a.text,
+      queue,
     });
-  }
+  return users.length;
 }

@@ -1,28 +1,22 @@
 /**
- * Exactly-once email (SPEC 3.9: "each reminder is an email, sent exactly once
- * even if the worker crashes and retries").
+ * The transactional outbox (SPEC 3a: "email never holds an order up").
  *
- * 1. The outbox row (unique key, status pending) is written before anything
- *    is sent.
- * 2. The row is locked for the send, so two attempts of one key never send
- *    side by side; a row already 'sent' is not sent again.
- * 3. The Message-ID is derived from the key, so the one unavoidable duplicate
- *    (a crash after the SMTP server accepted the message but before the row
- *    was marked sent) carries the same Message-ID and is recognisable as the
- *    same message downstream.
- * 4. An SMTP failure is recorded on the row (attempts, lastError) and thrown,
- *    so Temporal retries the activity.
+ * A step that causes a mail only writes its outbox row, rendered and
+ * addressed, in the same database transaction as its other effects
+ * (`enqueueMail(tx, message)`): the mail exists exactly when the step
+ * committed, and no step waits for SMTP. The dispatcher (dispatcher.ts)
+ * sends the rows later, outside any transaction.
+ *
+ * Exactly once per key: the row's key is unique (`ON CONFLICT (key) DO
+ * NOTHING`, so a retried step queues nothing new) and the dispatcher moves
+ * each row pending -> sending -> sent once. The Message-ID is derived from
+ * the key, so the one unavoidable duplicate (a dispatcher killed after the
+ * SMTP server accepted the message but before the row was marked sent)
+ * carries the same Message-ID and is recognisable downstream.
  */
 import { createHash } from 'node:crypto';
-import type { Transporter } from 'nodemailer';
-import type { PrismaClient } from '../../generated/prisma/client';
-import { sqlOf } from '../infra/db';
-
-export interface OutboxDeps {
-  prisma: PrismaClient;
-  mailer: Transporter;
-  mailFrom: string;
-}
+import type { Sql, PrismaRaw } from '../infra/sql';
+import { asSql } from '../infra/sql';
 
 export interface OutboxMessage {
   key: string;
@@ -33,72 +27,41 @@ export interface OutboxMessage {
   subject: string;
   text: string;
   html?: string;
+  /** The dispatcher group that sends it (ActivityDeps.mailQueue); 'default' when absent. */
+  queue?: string;
 }
 
 export interface OutboxResult {
-  /** false when an earlier attempt already sent it. */
+  /** The mail is in the outbox (queued now or by an earlier attempt); the dispatcher sends it. */
   sent: boolean;
   messageId: string;
 }
 
 export const MESSAGE_ID_DOMAIN = 'sales-orders.local';
+export const DEFAULT_MAIL_QUEUE = 'default';
+/** The LISTEN/NOTIFY channel a trigger on email_outbox notifies (payload: the row's queue). */
+export const OUTBOX_CHANNEL = 'email_outbox';
 
 /** `<` + first 32 hex chars of sha256(key) + `@sales-orders.local>`. */
 export function messageIdFor(key: string): string {
   return `<${createHash('sha256').update(key, 'utf8').digest('hex').slice(0, 32)}@${MESSAGE_ID_DOMAIN}>`;
 }
 
-const addressOf = (to: OutboxMessage['to']): string => (typeof to === 'string' ? to : to.address);
-
-export async function sendOnce(deps: OutboxDeps, m: OutboxMessage): Promise<OutboxResult> {
+/**
+ * Queues one mail inside the caller's transaction (plain SQL or a Prisma
+ * interactive transaction); a key already queued is left as it is. The
+ * insert fires the NOTIFY that wakes the dispatchers once the transaction
+ * commits.
+ */
+export async function enqueueMail(tx: Sql | PrismaRaw, m: OutboxMessage): Promise<OutboxResult> {
   if (!m.key) throw new Error('an outbox message needs a key');
-  const { mailer, mailFrom } = deps;
-  const sql = sqlOf(deps.prisma);
-
-  await sql.execute(
-    `INSERT INTO email_outbox (id, key, order_id, to_address, subject, body, template, message_id, status)
-     VALUES (gen_random_uuid()::text, $1, $2, $3, $4, $5, $6, $7, 'pending')
+  const to = typeof m.to === 'string' ? { name: null, address: m.to } : m.to;
+  const messageId = messageIdFor(m.key);
+  await asSql(tx).execute(
+    `INSERT INTO email_outbox (id, key, order_id, to_address, to_name, subject, body, html, template, message_id, queue, status)
+     VALUES (gen_random_uuid()::text, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending')
      ON CONFLICT (key) DO NOTHING`,
-    [m.key, m.orderId ?? null, addressOf(m.to), m.subject, m.text, m.template, messageIdFor(m.key)],
+    [m.key, m.orderId ?? null, to.address, to.name, m.subject, m.text, m.html ?? null, m.template, messageId, m.queue ?? DEFAULT_MAIL_QUEUE],
   );
-
-  let smtpError: unknown;
-  try {
-    return await sql.transaction(async (tx) => {
-      const [row] = await tx.query<{ status: string; messageId: string }>(
-        `SELECT status, message_id FROM email_outbox WHERE key = $1 FOR UPDATE`,
-        [m.key],
-      );
-      if (!row) throw new Error(`outbox row ${m.key} vanished`);
-      if (row.status === 'sent') return { sent: false, messageId: row.messageId };
-      try {
-        await mailer.sendMail({
-          from: mailFrom,
-          to: m.to,
-          subject: m.subject,
-          text: m.text,
-          html: m.html,
-          messageId: row.messageId,
-        });
-      } catch (err) {
-        smtpError = err;
-        throw err;
-      }
-      await tx.execute(
-        `UPDATE email_outbox SET status = 'sent', sent_at = $2::timestamp(3), attempts = attempts + 1, last_error = NULL WHERE key = $1`,
-        [m.key, new Date().toISOString()],
-      );
-      return { sent: true, messageId: row.messageId };
-    });
-  } catch (err) {
-    if (smtpError !== undefined) {
-      await sql
-        .execute(`UPDATE email_outbox SET attempts = attempts + 1, last_error = $2 WHERE key = $1`, [
-          m.key,
-          String((smtpError as Error)?.message ?? smtpError).slice(0, 1000),
-        ])
-        .catch(() => undefined);
-    }
-    throw err;
-  }
+  return { sent: true, messageId };
 }

@@ -42,6 +42,26 @@ export interface Config {
   rateLimitWindowMs: number;
   /** Workflows the worker keeps in memory between tasks (sticky cache); the rest replay from history when they wake. */
   workerCachedWorkflows: number;
+  /** The outbox dispatcher (activities/email/dispatcher.ts). */
+  mail: MailDispatchConfig;
+}
+
+export interface MailDispatchConfig {
+  /** The outbox queue this process's activities write to and its dispatcher sends. */
+  queue: string;
+  /** Whether the worker process runs a dispatcher (off when `npm run mail:dispatch` runs elsewhere). */
+  dispatchInWorker: boolean;
+  /** Mails sent at the same time by one dispatcher. */
+  concurrency: number;
+  /** Backoff after a transient failure: retryMinMs, doubling per attempt, at most retryMaxMs. */
+  retryMinMs: number;
+  retryMaxMs: number;
+  /** Attempts before a mail that keeps failing transiently is marked failed (and alerted). */
+  maxAttempts: number;
+  /** How long a claimed row is reserved for its sender; past it (the sender died mid-send) it is sent again. */
+  leaseMs: number;
+  /** Poll for due rows this often besides the LISTEN/NOTIFY wake-up. */
+  pollMs: number;
 }
 
 /** Every key with its default; `.env.example` mirrors this table. */
@@ -71,6 +91,21 @@ export const CONFIG_DEFAULTS = {
    * evicted from the cache replays its (short) history when it next wakes.
    */
   WORKER_CACHED_WORKFLOWS: '500',
+  /** The outbox queue (a name): dispatchers send only their queue's mails, so separate deployments may share a database. */
+  MAIL_QUEUE: 'default',
+  /** true: the worker process also sends the outbox; false when `npm run mail:dispatch` runs on its own. */
+  MAIL_DISPATCH_IN_WORKER: 'true',
+  /** Mails one dispatcher sends at the same time (the SMTP pool has 3 connections). */
+  MAIL_DISPATCH_CONCURRENCY: '3',
+  /** Backoff after a transient SMTP failure (a duration), doubling per attempt up to MAIL_RETRY_MAX. */
+  MAIL_RETRY_MIN: '5s',
+  MAIL_RETRY_MAX: '10m',
+  /** Attempts before a mail that keeps failing transiently is marked failed and alerted (50 at the defaults: about 7 hours). */
+  MAIL_MAX_ATTEMPTS: '50',
+  /** A claimed mail whose sender died is sent again after this (a duration longer than any SMTP timeout). */
+  MAIL_SEND_LEASE: '2m',
+  /** Poll for due mails this often, besides the wake-up on every new mail. */
+  MAIL_POLL_INTERVAL: '1s',
 } as const;
 
 export type ConfigKey = keyof typeof CONFIG_DEFAULTS;
@@ -201,6 +236,27 @@ export function loadConfig(env: Env = process.env): Config {
 
   const workerCachedWorkflows = count('WORKER_CACHED_WORKFLOWS', 'workflows', 500);
 
+  /** A duration of at least `minMs`, e.g. `example`. */
+  const duration = (key: ConfigKey, minMs: number, example: string): number => {
+    const text = get(key);
+    const ms = isDuration(text) ? parseDuration(text) : NaN;
+    if (!(ms >= minMs)) problems.push(`${key}: "${text}" is not valid; expected a duration of at least ${minMs} ms, e.g. ${example}`);
+    return ms;
+  };
+  const dispatchInWorkerText = get('MAIL_DISPATCH_IN_WORKER').toLowerCase();
+  if (!['true', 'false'].includes(dispatchInWorkerText)) problems.push(`MAIL_DISPATCH_IN_WORKER: "${dispatchInWorkerText}" is not valid; expected true or false`);
+  const mail: MailDispatchConfig = {
+    queue: nonEmpty('MAIL_QUEUE', 'a queue name without spaces', /^\S+$/),
+    dispatchInWorker: dispatchInWorkerText !== 'false',
+    concurrency: count('MAIL_DISPATCH_CONCURRENCY', 'mails', 3),
+    retryMinMs: duration('MAIL_RETRY_MIN', 10, '5s'),
+    retryMaxMs: duration('MAIL_RETRY_MAX', 10, '10m'),
+    maxAttempts: count('MAIL_MAX_ATTEMPTS', 'attempts', 50),
+    leaseMs: duration('MAIL_SEND_LEASE', 1000, '2m'),
+    pollMs: duration('MAIL_POLL_INTERVAL', 10, '1s'),
+  };
+  if (mail.retryMaxMs < mail.retryMinMs) problems.push(`MAIL_RETRY_MAX: must not be shorter than MAIL_RETRY_MIN`);
+
   if (problems.length) throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);
 
   return {
@@ -220,6 +276,7 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimitMax,
     rateLimitWindowMs,
     workerCachedWorkflows,
+    mail,
   };
 }
 
@@ -246,6 +303,12 @@ export function describeConfig(c: Config): Record<string, string | number> {
     RATE_LIMIT_MAX: c.rateLimitMax,
     RATE_LIMIT_WINDOW: `${c.rateLimitWindowMs / 1000}s`,
     WORKER_CACHED_WORKFLOWS: c.workerCachedWorkflows,
+    MAIL_QUEUE: c.mail.queue,
+    MAIL_DISPATCH_IN_WORKER: String(c.mail.dispatchInWorker),
+    MAIL_DISPATCH_CONCURRENCY: c.mail.concurrency,
+    MAIL_RETRY: `${c.mail.retryMinMs / 1000}s..${c.mail.retryMaxMs / 1000}s x ${c.mail.maxAttempts}`,
+    MAIL_SEND_LEASE: `${c.mail.leaseMs / 1000}s`,
+    MAIL_POLL_INTERVAL: `${c.mail.pollMs / 1000}s`,
     PAYLOAD_CODEC_KEY: `set (key id ${keyId(c.payloadCodecKeys[0])}${c.payloadCodecKeys.length > 1 ? `, +${c.payloadCodecKeys.length - 1} old` : ''})`,
   };
 }

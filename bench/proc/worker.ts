@@ -65,13 +65,16 @@ async function main(): Promise<void> {
     // Configured from the environment like worker/main.ts (the bench sets every key).
     const config = loadConfig();
     const prisma = createPrisma(config.databaseUrl);
+    const { startMailDispatcher } = await import('../../activities/email/dispatcher');
     const mailer = createMailer(config.smtpUrl);
-    closers.unshift(() => mailer.close(), () => prisma.$disconnect());
+    // The worker process sends the outbox as worker/main.ts does; stopped (its sends finished) before the mailer closes.
+    const dispatcher = startMailDispatcher({ prisma, databaseUrl: config.databaseUrl, mailer, mailFrom: config.mailFrom, log: () => undefined }, config.mail);
+    closers.unshift(() => dispatcher.stop(), () => mailer.close(), () => prisma.$disconnect());
     worker = await createWorker({
       connection,
       namespace,
       taskQueue,
-      deps: { prisma, mailer, mailFrom: config.mailFrom, carriers: builtinCarrierAdapter },
+      deps: { prisma, mailQueue: config.mail.queue, carriers: builtinCarrierAdapter },
       dataConverter: dataConverterFor(config.payloadCodecKeys),
       workflowBundlePath: bundle,
       activities: (real) => timed(real),

@@ -21,7 +21,8 @@ export async function startLocalSmtp(opts: {
   /** 0: a free port. */
   port?: number;
   host?: string;
-  extra?: Pick<SMTPServerOptions, 'banner' | 'size' | 'logger' | 'closeTimeout'>;
+  /** onMailFrom / onRcptTo: the test capture refuses senders or recipients on demand (test/support/smtp.ts). */
+  extra?: Pick<SMTPServerOptions, 'banner' | 'size' | 'logger' | 'closeTimeout' | 'onMailFrom' | 'onRcptTo'>;
 }): Promise<LocalSmtp> {
   const host = opts.host ?? '127.0.0.1';
   const server = new SMTPServer({

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { messageIdFor } from '../../activities/email/outbox';
 import { createOrder, createStockedProduct } from './order-factory';
-import { useActivityEnv, auditCount, messagesWithId, type ActivityEnv } from './setup';
+import { useActivityEnv, auditCount, delivered, type ActivityEnv } from './setup';
 
 jest.setTimeout(60_000);
 
@@ -77,7 +77,7 @@ describe('sendDunningReminder', () => {
     expect(await env.acts.sendDunningReminder(a)).toEqual({ sent: true });
     expect(await env.acts.sendDunningReminder(a)).toEqual({ sent: true });
     expect(await env.prisma.dunningReminder.count({ where: { invoiceId: inv.invoiceId } })).toBe(1);
-    const mails = await messagesWithId(env.smtp, messageIdFor(`dunning:${inv.invoiceId}:overdue_1`));
+    const mails = await delivered(env.smtp, messageIdFor(`dunning:${inv.invoiceId}:overdue_1`));
     expect(mails).toHaveLength(1);
     expect(mails[0].text).toContain('226.00');
     expect(await auditCount(env.prisma, `dunning:${inv.invoiceId}:overdue_1`)).toBe(1);
@@ -125,8 +125,8 @@ describe('sendDunningReminder', () => {
     expect(await env.prisma.alert.findMany({ where: { key: alertKey } })).toEqual([
       expect.objectContaining({ orderId: o.id, kind: 'credit_hold', role: 'finance_manager' }),
     ]);
-    const [notice] = await messagesWithId(env.smtp, messageIdFor(`dunning:${inv.invoiceId}:final`));
+    const [notice] = await delivered(env.smtp, messageIdFor(`dunning:${inv.invoiceId}:final`));
     expect(notice.subject).toBe(`最终催款通知：订单 ${o.orderNo}`);
-    for (const m of managers) expect(await messagesWithId(env.smtp, messageIdFor(`${alertKey}:${m.id}`), 50)).toHaveLength(1);
+    for (const m of managers) expect(await delivered(env.smtp, messageIdFor(`${alertKey}:${m.id}`), 50)).toHaveLength(1);
   });
 });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { messageIdFor } from '../../activities/email/outbox';
 import { createOrder } from './order-factory';
-import { useActivityEnv, auditCount, messagesWithId, type ActivityEnv } from './setup';
+import { useActivityEnv, auditCount, delivered, outboxSettled, type ActivityEnv } from './setup';
 
 jest.setTimeout(60_000);
 
@@ -105,11 +105,11 @@ describe('raiseStageAlert', () => {
     expect(await env.prisma.alert.count({ where: { key } })).toBe(1);
     expect(await env.prisma.order.findUniqueOrThrow({ where: { id: o.id } })).toMatchObject({ escalation: 'escalated' });
     expect(await auditCount(env.prisma, `alert:${key}`)).toBe(1);
-    const outbox = await env.prisma.emailOutbox.findMany({ where: { key: { startsWith: `${key}:` } } });
+    const outbox = await outboxSettled(env.prisma, `${key}:`);
     expect(outbox).toHaveLength(managers.length);
     expect(outbox.every((r) => r.status === 'sent')).toBe(true);
     for (const m of managers) {
-      const mails = await messagesWithId(env.smtp, messageIdFor(`${key}:${m.id}`), 50);
+      const mails = await delivered(env.smtp, messageIdFor(`${key}:${m.id}`), 50);
       expect(mails).toHaveLength(1);
       expect(mails[0].subject).toContain(o.orderNo);
     }

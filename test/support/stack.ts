@@ -1,7 +1,10 @@
 /**
  * The real stack for one test file: a worker on its own task queue (against
- * the dev server the global setup started), the API app wired to the same
- * queue, PostgreSQL, and an SMTP server that captures what is sent.
+ * the dev server the global setup started) with its outbox dispatcher, the
+ * API app wired to the same queue, PostgreSQL, and an SMTP server that
+ * captures what is sent. The stack's mails go to an outbox queue named after
+ * its task queue, so stacks sharing the test database never send each
+ * other's mail.
  * Nothing here is mocked; tests shrink the policy's times instead.
  */
 import { randomUUID } from 'node:crypto';
@@ -13,11 +16,12 @@ import { builtinCarrierAdapter } from '../../activities/carriers/builtin';
 import type { createActivities } from '../../activities';
 import { loadConfig, type Config } from '../../activities/infra/config';
 import { createMailer } from '../../activities/infra/mailer';
+import { startMailDispatcher, type DispatcherOptions, type MailDispatcher } from '../../activities/email/dispatcher';
 import { dataConverterFor } from '../../activities/infra/codec';
 import { deepMerge, resolvePolicy, type PolicyOverrides } from '../../workflows/domain/policy';
 import { createWorker } from '../../worker/worker';
 import { closeTestPrisma, testPrisma } from './db';
-import { startSmtpCapture, type SmtpCapture } from './smtp';
+import { FAST_MAIL, startSmtpCapture, type SmtpCapture } from './smtp';
 
 /** Times shrunk to seconds so a test can watch a clock run out. */
 export const FAST_POLICY: PolicyOverrides = {
@@ -36,7 +40,9 @@ export interface TestStack {
   smtp: SmtpCapture;
   prisma: ReturnType<typeof testPrisma>;
   taskQueue: string;
-  /** Starts (another) worker on the stack's queue, e.g. after stopWorker() to simulate a restart. */
+  /** The running worker's outbox dispatcher (its counters). */
+  dispatcher(): MailDispatcher | undefined;
+  /** Starts (another) worker and its dispatcher on the stack's queue, e.g. after stopWorker() to simulate a restart. */
   startWorker(activities?: (real: ReturnType<typeof createActivities>) => object): Promise<void>;
   stopWorker(): Promise<void>;
   stop(): Promise<void>;
@@ -65,6 +71,7 @@ let runtimeInstalled = false;
 export async function startTestStack(opts: {
   policy?: PolicyOverrides;
   activities?: (real: ReturnType<typeof createActivities>) => object;
+  mail?: Partial<DispatcherOptions>;
 } = {}): Promise<TestStack> {
   if (!runtimeInstalled) {
     // Worker state changes at INFO drown the test output; warnings and errors still show.
@@ -85,20 +92,25 @@ export async function startTestStack(opts: {
 
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
+  let dispatcher: MailDispatcher | undefined;
+  const mail: DispatcherOptions = { ...FAST_MAIL, queue: taskQueue, ...opts.mail };
   const startWorker = async (activities?: (real: ReturnType<typeof createActivities>) => object) => {
     worker = await createWorker({
       connection: nativeConnection,
       namespace: config.temporalNamespace,
       taskQueue,
-      deps: { prisma, mailer, mailFrom: config.mailFrom, carriers: builtinCarrierAdapter },
+      deps: { prisma, mailQueue: mail.queue, carriers: builtinCarrierAdapter },
       dataConverter,
       workflowBundlePath: process.env.WORKFLOW_BUNDLE,
       activities,
       options: { shutdownGraceTime: '1s' },
     });
     running = worker.run();
+    dispatcher = startMailDispatcher({ prisma, databaseUrl: config.databaseUrl, mailer, mailFrom: config.mailFrom, log: () => undefined }, mail);
   };
   const stopWorker = async () => {
+    await dispatcher?.stop();
+    dispatcher = undefined;
     if (!worker) return;
     worker.shutdown();
     await running;
@@ -114,6 +126,7 @@ export async function startTestStack(opts: {
     smtp,
     prisma,
     taskQueue,
+    dispatcher: () => dispatcher,
     startWorker,
     stopWorker,
     async stop() {
