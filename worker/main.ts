@@ -1,7 +1,9 @@
 /**
  * The worker process: connects to Temporal, PostgreSQL and SMTP, runs orders,
  * and on SIGINT/SIGTERM stops taking new tasks, lets running activities finish
- * (up to the shutdown grace time) and closes its connections.
+ * (up to the shutdown grace time) and closes its connections. Beside it runs
+ * the reconciler (reconciler.ts): a full check at start, then a sweep every
+ * RECONCILE_INTERVAL for saved orders whose workflow was never started.
  */
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig, describeConfig } from '../activities/infra/config';
@@ -9,6 +11,8 @@ import { createPrisma } from '../activities/infra/db';
 import { createMailer } from '../activities/infra/mailer';
 import { builtinCarrierAdapter } from '../activities/carriers/builtin';
 import { dataConverterFor } from '../activities/infra/codec';
+import { createTemporalClient } from '../activities/infra/temporal';
+import { startReconciler } from './reconciler';
 import { createWorker } from './worker';
 
 async function main(): Promise<void> {
@@ -26,10 +30,17 @@ async function main(): Promise<void> {
   });
   console.log(`[worker] polling task queue "${config.temporalTaskQueue}" on ${config.temporalAddress} (namespace ${config.temporalNamespace})`);
   console.log(`[worker] config ${JSON.stringify(describeConfig(config))}`);
+  const temporal = createTemporalClient(config);
+  const reconciler = startReconciler(
+    { prisma, client: temporal.client, taskQueue: config.temporalTaskQueue, policy: config.policy, databaseUrl: config.databaseUrl },
+    { intervalMs: config.reconcileIntervalMs },
+  );
   // Worker.run() installs SIGINT/SIGTERM handlers that call shutdown(); it resolves once drained.
   try {
     await worker.run();
   } finally {
+    await reconciler.stop();
+    await temporal.connection.close();
     mailer.close();
     await prisma.$disconnect();
     await connection.close();

@@ -42,6 +42,8 @@ export interface Config {
   rateLimitWindowMs: number;
   /** Workflows the worker keeps in memory between tasks (sticky cache); the rest replay from history when they wake. */
   workerCachedWorkflows: number;
+  /** How often the worker's reconciler looks for orders without a workflow (worker/reconciler.ts). */
+  reconcileIntervalMs: number;
 }
 
 /** Every key with its default; `.env.example` mirrors this table. */
@@ -71,6 +73,8 @@ export const CONFIG_DEFAULTS = {
    * evicted from the cache replays its (short) history when it next wakes.
    */
   WORKER_CACHED_WORKFLOWS: '500',
+  /** A duration: how often the worker looks for saved orders whose workflow was never started (worker/reconciler.ts). */
+  RECONCILE_INTERVAL: '1m',
 } as const;
 
 export type ConfigKey = keyof typeof CONFIG_DEFAULTS;
@@ -201,6 +205,11 @@ export function loadConfig(env: Env = process.env): Config {
 
   const workerCachedWorkflows = count('WORKER_CACHED_WORKFLOWS', 'workflows', 500);
 
+  const reconcileIntervalText = get('RECONCILE_INTERVAL');
+  const reconcileIntervalMs = isDuration(reconcileIntervalText) ? parseDuration(reconcileIntervalText) : NaN;
+  if (!(reconcileIntervalMs >= 1000))
+    problems.push(`RECONCILE_INTERVAL: "${reconcileIntervalText}" is not valid; expected a duration of at least 1s, e.g. 1m or 30s`);
+
   if (problems.length) throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);
 
   return {
@@ -220,6 +229,7 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimitMax,
     rateLimitWindowMs,
     workerCachedWorkflows,
+    reconcileIntervalMs,
   };
 }
 
@@ -246,6 +256,7 @@ export function describeConfig(c: Config): Record<string, string | number> {
     RATE_LIMIT_MAX: c.rateLimitMax,
     RATE_LIMIT_WINDOW: `${c.rateLimitWindowMs / 1000}s`,
     WORKER_CACHED_WORKFLOWS: c.workerCachedWorkflows,
+    RECONCILE_INTERVAL: `${c.reconcileIntervalMs / 1000}s`,
     PAYLOAD_CODEC_KEY: `set (key id ${keyId(c.payloadCodecKeys[0])}${c.payloadCodecKeys.length > 1 ? `, +${c.payloadCodecKeys.length - 1} old` : ''})`,
   };
 }
