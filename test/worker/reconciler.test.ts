@@ -70,8 +70,9 @@ afterAll(async () => {
 });
 
 async function call(app: FastifyInstance, method: 'GET' | 'POST', url: string, body?: object, actor = 'sales', headers: Record<string, string> = {}) {
+  const auth = actor ? await authHeaders(stack, actor) : {};
   const started = Date.now();
-  const res = await app.inject({ method, url, payload: body, headers: { ...(actor ? await authHeaders(stack, actor) : {}), ...headers } });
+  const res = await app.inject({ method, url, payload: body, headers: { ...auth, ...headers } });
   return { status: res.statusCode, headers: res.headers, body: res.json() as Record<string, any>, ms: Date.now() - started };
 }
 
