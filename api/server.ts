@@ -1,19 +1,19 @@
 /**
- * Runs the API: configuration, one Prisma client, one Temporal connection,
+ * Runs the API: configuration, one Prisma client, one Temporal connection
+ * (lazy and fail-fast: the API starts while Temporal is down, answers 503
+ * within seconds and /health says not ready; activities/infra/temporal.ts),
  * the app from app.ts, listen; on SIGINT/SIGTERM stop taking requests, let
  * the running ones finish, then close Temporal and the database.
  */
-import { Client, Connection } from '@temporalio/client';
 import { describeConfig, loadConfig } from '../activities/infra/config';
-import { dataConverterFor } from '../activities/infra/codec';
+import { createTemporalClient } from '../activities/infra/temporal';
 import { createPrisma } from '../activities/infra/db';
 import { buildApp } from './app';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const prisma = createPrisma(config.databaseUrl);
-  const connection = await Connection.connect({ address: config.temporalAddress });
-  const temporal = new Client({ connection, namespace: config.temporalNamespace, dataConverter: dataConverterFor(config.payloadCodecKeys) });
+  const { client: temporal, connection } = createTemporalClient(config);
   const app = await buildApp({ config, prisma, temporal, logger: { level: process.env.LOG_LEVEL ?? 'info' } });
 
   let closing = false;

@@ -1,9 +1,12 @@
 /**
  * The worker process: connects to Temporal, PostgreSQL and SMTP, runs orders
  * and (unless MAIL_DISPATCH_IN_WORKER=false) the outbox dispatcher that sends
- * the mails the activities queued. On SIGINT/SIGTERM it stops taking new
- * tasks, lets running activities finish (up to the shutdown grace time),
- * lets the dispatcher finish the mails in flight, and closes its connections.
+ * the mails the activities queued. Beside it runs the reconciler
+ * (reconciler.ts): a full check at start, then a sweep every
+ * RECONCILE_INTERVAL for saved orders whose workflow was never started.
+ * On SIGINT/SIGTERM it stops taking new tasks, lets running activities finish
+ * (up to the shutdown grace time), lets the dispatcher finish the mails in
+ * flight, stops the reconciler and closes its connections.
  */
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig, describeConfig } from '../activities/infra/config';
@@ -12,6 +15,8 @@ import { createMailer } from '../activities/infra/mailer';
 import { builtinCarrierAdapter } from '../activities/carriers/builtin';
 import { dataConverterFor } from '../activities/infra/codec';
 import { startMailDispatcher } from '../activities/email/dispatcher';
+import { createTemporalClient } from '../activities/infra/temporal';
+import { startReconciler } from './reconciler';
 import { createWorker } from './worker';
 
 async function main(): Promise<void> {
@@ -33,11 +38,18 @@ async function main(): Promise<void> {
     ? startMailDispatcher({ prisma, databaseUrl: config.databaseUrl, mailer, mailFrom: config.mailFrom }, config.mail)
     : undefined;
   console.log(`[worker] ${dispatcher ? `sending the outbox (queue "${config.mail.queue}")` : 'not sending mail (MAIL_DISPATCH_IN_WORKER=false)'}`);
+  const temporal = createTemporalClient(config);
+  const reconciler = startReconciler(
+    { prisma, client: temporal.client, taskQueue: config.temporalTaskQueue, policy: config.policy, databaseUrl: config.databaseUrl },
+    { intervalMs: config.reconcileIntervalMs },
+  );
   // Worker.run() installs SIGINT/SIGTERM handlers that call shutdown(); it resolves once drained.
   try {
     await worker.run();
   } finally {
     await dispatcher?.stop();
+    await reconciler.stop();
+    await temporal.connection.close();
     mailer.close();
     await prisma.$disconnect();
     await connection.close();

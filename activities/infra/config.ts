@@ -44,6 +44,8 @@ export interface Config {
   workerCachedWorkflows: number;
   /** The outbox dispatcher (activities/email/dispatcher.ts). */
   mail: MailDispatchConfig;
+  /** How often the worker's reconciler looks for orders without a workflow (worker/reconciler.ts). */
+  reconcileIntervalMs: number;
 }
 
 export interface MailDispatchConfig {
@@ -106,6 +108,8 @@ export const CONFIG_DEFAULTS = {
   MAIL_SEND_LEASE: '2m',
   /** Poll for due mails this often, besides the wake-up on every new mail. */
   MAIL_POLL_INTERVAL: '1s',
+  /** A duration: how often the worker looks for saved orders whose workflow was never started (worker/reconciler.ts). */
+  RECONCILE_INTERVAL: '1m',
 } as const;
 
 export type ConfigKey = keyof typeof CONFIG_DEFAULTS;
@@ -256,6 +260,7 @@ export function loadConfig(env: Env = process.env): Config {
     pollMs: duration('MAIL_POLL_INTERVAL', 10, '1s'),
   };
   if (mail.retryMaxMs < mail.retryMinMs) problems.push(`MAIL_RETRY_MAX: must not be shorter than MAIL_RETRY_MIN`);
+  const reconcileIntervalMs = duration('RECONCILE_INTERVAL', 1000, '1m');
 
   if (problems.length) throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);
 
@@ -277,6 +282,7 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimitWindowMs,
     workerCachedWorkflows,
     mail,
+    reconcileIntervalMs,
   };
 }
 
@@ -309,6 +315,7 @@ export function describeConfig(c: Config): Record<string, string | number> {
     MAIL_RETRY: `${c.mail.retryMinMs / 1000}s..${c.mail.retryMaxMs / 1000}s x ${c.mail.maxAttempts}`,
     MAIL_SEND_LEASE: `${c.mail.leaseMs / 1000}s`,
     MAIL_POLL_INTERVAL: `${c.mail.pollMs / 1000}s`,
+    RECONCILE_INTERVAL: `${c.reconcileIntervalMs / 1000}s`,
     PAYLOAD_CODEC_KEY: `set (key id ${keyId(c.payloadCodecKeys[0])}${c.payloadCodecKeys.length > 1 ? `, +${c.payloadCodecKeys.length - 1} old` : ''})`,
   };
 }

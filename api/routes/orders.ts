@@ -277,7 +277,9 @@ const orders: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Take an order (intake)',
         description:
           'Stores the order, gives it a number and starts its workflow. Repeating the request with the same ' +
-          'Idempotency-Key returns the same order (200, header Idempotent-Replay: true); the same key with a different body is 409.',
+          'Idempotency-Key returns the same order (200, header Idempotent-Replay: true); the same key with a different body is 409. ' +
+          'Workflow service unreachable: the order is saved and the answer is 503 within seconds; its workflow is started ' +
+          'automatically when the service is back. 409 also when the workflow id is held by another order (admin is alerted).',
         tags: ['orders'],
         headers: IntakeHeaders,
         body: IntakeBody,

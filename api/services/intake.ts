@@ -8,14 +8,18 @@
  * - Numbering, the order, its lines and the audit entry are one transaction,
  *   serialised per key by an advisory lock, so two concurrent submissions of
  *   one key make one order.
- * - The workflow is started after the commit, with USE_EXISTING, and again on
- *   every replay: an order whose start was interrupted (crash between commit
- *   and start) gets its workflow on the client's retry. No order is lost and
- *   none is started twice (the workflow id is the order number).
+ * - The workflow is started after the commit (activities/order-workflow.ts),
+ *   and again on every replay of a still-open order: an existing workflow
+ *   that is this order's is used, one of another order is refused (409 and an
+ *   alert for admin, never adopted). No order is lost and none is started
+ *   twice (the workflow id is the order number).
+ * - Temporal unreachable: the order stays saved and the answer is 503 within
+ *   about two seconds (activities/infra/temporal.ts); the reconciler in the
+ *   worker starts its workflow when Temporal is back (worker/reconciler.ts),
+ *   and a repeat of the request returns the same order.
  */
 import { createHash } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../../activities/infra/config';
 import type { PrismaClient } from '../../activities/infra/db';
@@ -23,13 +27,19 @@ import { TX, writeAudit } from '../../activities/audit';
 import { addDuration } from '../../workflows/domain/duration';
 import { orderTotals } from '../../workflows/domain/money';
 import { formatOrderNo } from '../../workflows/domain/order-number';
-import { SA, TERMINAL_STAGES, orderLineInput, orderWorkflowId, type OrderWorkflowInput, type Stage } from '../../workflows/order/contract';
+import { TERMINAL_STAGES, orderWorkflowId, type Stage } from '../../workflows/order/contract';
+import {
+  WorkflowOwnerConflict,
+  loadOrderForStart,
+  raiseWorkflowAlert,
+  startOrderWorkflow,
+  type StoredOrder,
+} from '../../activities/order-workflow';
 import { HttpError, badRequest, conflict } from '../errors';
 import { todayIso } from '../schemas';
 
 export const DEFAULT_CURRENCY = 'CNY';
 export const INITIAL_STAGE: Stage = 'sales_review';
-export const ORDER_WORKFLOW_TYPE = 'orderWorkflow';
 
 export interface IntakeLine {
   productId?: string;
@@ -139,55 +149,25 @@ async function checkReferences(prisma: PrismaClient, config: Config, body: Intak
   return lines;
 }
 
-type StoredOrder = NonNullable<Awaited<ReturnType<typeof loadStored>>>;
-
-function loadStored(prisma: PrismaClient, where: { idempotencyKey: string } | { id: string }) {
-  return prisma.order.findUnique({
-    where,
-    include: { lines: { orderBy: { lineNo: 'asc' }, include: { product: { select: { sku: true } } } } },
-  });
-}
-
-/** The workflow input, built from the stored order (the same for a first start and a replay). */
-export function workflowInput(order: StoredOrder, config: Config): OrderWorkflowInput {
-  return {
-    orderId: order.id,
-    orderNo: order.orderNo,
-    customerId: order.customerId,
-    currency: order.currency,
-    totalAmount: order.totalAmount.toFixed(2),
-    paymentTerms: order.paymentTerms,
-    requestedDeliveryDate: order.requestedDeliveryDate.toISOString().slice(0, 10),
-    enteredBy: order.enteredBy,
-    special: order.special,
-    lines: order.lines.map((l) => orderLineInput(l)),
-    policy: config.policy,
-  };
-}
-
 async function startWorkflow(deps: IntakeDeps, order: StoredOrder): Promise<void> {
   try {
-    await deps.temporal.workflow.start(ORDER_WORKFLOW_TYPE, {
-      taskQueue: deps.config.temporalTaskQueue,
-      workflowId: order.workflowId,
-      args: [workflowInput(order, deps.config)],
-      // A running workflow is this order's: use it. A finished one is never started again.
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      typedSearchAttributes: [
-        { key: SA.orderNo, value: order.orderNo },
-        { key: SA.stage, value: order.stage },
-        { key: SA.customerId, value: order.customerId },
-        { key: SA.riskLevel, value: order.riskLevel },
-        { key: SA.amount, value: Number(order.totalAmount.toFixed(2)) },
-      ],
-    });
+    await startOrderWorkflow({ prisma: deps.prisma, client: deps.temporal, taskQueue: deps.config.temporalTaskQueue, policy: deps.config.policy }, order);
   } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return; // finished earlier: nothing to start
+    if (err instanceof WorkflowOwnerConflict) {
+      deps.log.error({ err, orderNo: order.orderNo }, 'order saved but its workflow id belongs to another order');
+      await raiseWorkflowAlert(deps.prisma, { orderId: order.id, orderNo: order.orderNo, kind: 'workflow_conflict', message: err.message });
+      throw conflict(
+        `Order ${order.orderNo} is saved but cannot be started: ${err.message}. ` +
+          'An administrator has been alerted; repeating the request will not help until they resolve it.',
+      );
+    }
     deps.log.error({ err, orderNo: order.orderNo }, 'order saved but its workflow could not be started');
     throw new HttpError(
       503,
-      `Order ${order.orderNo} is saved but its workflow could not be started; repeat the request with the same Idempotency-Key`,
+      `Order ${order.orderNo} is saved but the workflow service is unavailable; its workflow will be started automatically ` +
+        'when the service is back. Repeating the request with the same Idempotency-Key returns this order.',
+      undefined,
+      { 'retry-after': '5' },
     );
   }
 }
@@ -218,7 +198,7 @@ export async function intakeOrder(
   const hash = requestHash(a.body);
 
   // Fast path for a replay: answer before checking references that may have changed since.
-  const seen = await loadStored(prisma, { idempotencyKey: a.idempotencyKey });
+  const seen = await loadOrderForStart(prisma, { idempotencyKey: a.idempotencyKey });
   if (seen) return replay(deps, seen, hash);
 
   const { orderDate } = checkShape(a.body, now);
@@ -308,10 +288,10 @@ export async function intakeOrder(
 
   if ('existingId' in created) {
     // A concurrent submission of the same key won the race.
-    const existing = await loadStored(prisma, { id: created.existingId! });
+    const existing = await loadOrderForStart(prisma, { id: created.existingId! });
     return replay(deps, existing!, hash);
   }
-  const order = (await loadStored(prisma, { id: created.createdId }))!;
+  const order = (await loadOrderForStart(prisma, { id: created.createdId }))!;
   await startWorkflow(deps, order);
   return { replay: false, order: summary(order) };
 }
