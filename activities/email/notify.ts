@@ -4,6 +4,7 @@
  */
 import type { ActivityDeps } from '../index';
 import type { Role } from '../../workflows/domain/policy';
+import { isRecordScoped, maySeeOrder } from '../../workflows/domain/access';
 import { notFound } from '../audit';
 import { sqlOf } from '../infra/db';
 import { sendOnce } from './outbox';
@@ -61,13 +62,13 @@ export interface NotifyRoleInput {
   text: string;
 }
 
-/** Emails every active user of `role`, once per user (outbox key `${key}:${userId}`). */
+/**
+ * Emails every active user of `role` who may see the order (the record rule
+ * of workflows/domain/access.ts: a sales user only about their own
+ * customers' orders), once per user (outbox key `${key}:${userId}`).
+ */
 export async function notifyRole(deps: ActivityDeps, a: NotifyRoleInput): Promise<void> {
-  const users = await sqlOf(deps.prisma).query<{ id: string; name: string; email: string }>(
-    `SELECT id, name, email FROM users WHERE role = $1 AND active ORDER BY id`,
-    [a.role],
-  );
-  for (const u of users) {
+  for (const u of await recipientsOf(deps, a)) {
     await sendOnce(deps, {
       key: `${a.key}:${u.id}`,
       orderId: a.orderId ?? null,
@@ -77,4 +78,20 @@ export async function notifyRole(deps: ActivityDeps, a: NotifyRoleInput): Promis
       text: a.text,
     });
   }
+}
+
+/** Active users of the role, narrowed to those allowed to see the order when there is one. */
+async function recipientsOf(deps: ActivityDeps, a: NotifyRoleInput): Promise<{ id: string; name: string; email: string }[]> {
+  const sql = sqlOf(deps.prisma);
+  const users = await sql.query<{ id: string; name: string; email: string }>(
+    `SELECT id, name, email FROM users WHERE role = $1 AND active ORDER BY id`,
+    [a.role],
+  );
+  if (!a.orderId || !isRecordScoped(a.role)) return users;
+  const [order] = await sql.query<{ ownerId: string | null }>(
+    `SELECT c.owner_id FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.id = $1`,
+    [a.orderId],
+  );
+  if (!order) throw notFound(`order ${a.orderId} not found`);
+  return users.filter((u) => maySeeOrder({ id: u.id, role: a.role }, { customerOwnerId: order.ownerId }));
 }

@@ -7,7 +7,6 @@
  */
 import { condition, setHandler } from '@temporalio/workflow';
 import { money } from '../domain/money';
-import { outstanding } from '../domain/billing';
 import {
   DISPATCHED_STAGES,
   JOINT_DEPARTMENTS,
@@ -245,8 +244,6 @@ export function registerHandlers(run: OrderRun): void {
         if (!inv || state.stage === 'cancelled') throw wrongStage(`order ${orderNo} has no open invoice`);
         if (run.paidInFull) throw wrongStage(`invoice ${inv.invoiceNo} is already paid in full`);
         if (!MONEY_RE.test(args.amount) || money(args.amount).lte(0)) throw badInput('amount', 'amount must be a positive decimal with at most 2 places');
-        const open = outstanding(inv.amount, inv.paid);
-        if (money(args.amount).gt(open)) throw badInput('amount', `amount ${args.amount} exceeds the outstanding ${open}`);
       },
     },
   );
