@@ -130,6 +130,11 @@ export const ROUTE_ACCESS: readonly RouteAccess[] = [
   { method: 'POST', url: '/orders/:orderNo/delivery', roles: ['logistics', 'carrier'], target: order },
   // Finance
   { method: 'POST', url: '/orders/:orderNo/payments', roles: FINANCE, target: order },
+  { method: 'GET', url: '/refunds', roles: [...FINANCE, 'admin', 'auditor'] },
+  { method: 'POST', url: '/refunds/:id/settle', roles: FINANCE },
+  // Customers' credit hold: finance puts it on, the finance manager releases it (SPEC 2).
+  { method: 'POST', url: '/customers/:id/credit-hold', roles: FINANCE },
+  { method: 'POST', url: '/customers/:id/credit-hold/release', roles: CREDIT_HOLD_RELEASERS },
   // Customer contact
   { method: 'POST', url: '/orders/:orderNo/feedback', roles: SALES, target: order },
   { method: 'POST', url: '/orders/:orderNo/complaints', roles: SALES, target: order },
