@@ -11,6 +11,7 @@
 import type { Transporter } from 'nodemailer';
 import type { PrismaClient } from '../generated/prisma/client';
 import type { CarrierAdapter } from './carriers/adapter';
+import type { Policy } from '../workflows/domain/policy';
 import { recordReview, recordTransition, raiseStageAlert } from './read-model';
 import { financeCheck, salesPrechecks } from './checks';
 import { reserveStock } from './inventory';
@@ -31,6 +32,11 @@ export interface ActivityDeps {
   /** From header, e.g. `"Sales Orders <orders@example.com>"`. */
   mailFrom: string;
   carriers: CarrierAdapter;
+  /**
+   * The process's current policy, for reference data that is not frozen per
+   * order (the exchange rates of credit exposure); default DEFAULT_POLICY.
+   */
+  policy?: Pick<Policy, 'exchangeRates'>;
 }
 
 export type { CarrierAdapter } from './carriers/adapter';

@@ -24,6 +24,7 @@ import { addDuration } from '../../workflows/domain/duration';
 import { orderTotals } from '../../workflows/domain/money';
 import { formatOrderNo } from '../../workflows/domain/order-number';
 import { orderDateProblem } from '../../workflows/domain/order-dates';
+import { hasRate } from '../../workflows/domain/credit';
 import { SA, TERMINAL_STAGES, orderLineInput, orderWorkflowId, type OrderWorkflowInput, type Stage } from '../../workflows/order/contract';
 import { HttpError, badRequest, conflict } from '../errors';
 import { todayIso } from '../schemas';
@@ -94,6 +95,12 @@ function checkShape(body: IntakeInput, now: Date, config: Config): { orderDate: 
   const orderDate = body.orderDate ?? today;
   const problem = orderDateProblem({ orderDate, requestedDeliveryDate: body.requestedDeliveryDate }, today, config.policy);
   if (problem) throw badRequest(problem.message, problem.field);
+  // Credit exposure converts every order into the customer's credit currency: no rate, no order.
+  const currency = body.currency ?? DEFAULT_CURRENCY;
+  if (!hasRate(config.policy.exchangeRates, currency)) {
+    const known = Object.keys(config.policy.exchangeRates).join(', ');
+    throw badRequest(`currency ${currency} has no exchange rate in the policy (${known})`, 'currency');
+  }
   body.lines.forEach((l, i) => {
     if (!l.productId && !l.sku) throw badRequest(`lines[${i}].productId or lines[${i}].sku is required`, `lines[${i}].productId`);
   });

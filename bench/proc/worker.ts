@@ -71,7 +71,7 @@ async function main(): Promise<void> {
       connection,
       namespace,
       taskQueue,
-      deps: { prisma, mailer, mailFrom: config.mailFrom, carriers: builtinCarrierAdapter },
+      deps: { prisma, mailer, mailFrom: config.mailFrom, carriers: builtinCarrierAdapter, policy: config.policy },
       dataConverter: dataConverterFor(config.payloadCodecKeys),
       workflowBundlePath: bundle,
       activities: (real) => timed(real),

@@ -65,3 +65,113 @@ describe('(b) order dates stay within the policy windows', () => {
     await waitForStage(stack, orderNo, 'sales_review');
   });
 });
+
+describe('(e) work queues list every waiting item for every role that can act on it', () => {
+  let f: OrderFixture;
+  beforeAll(async () => {
+    f = await createFixture(stack.prisma);
+  });
+
+  const tasksOf = async (role: string) => {
+    const res = await api(stack, 'GET', `/tasks?role=${role}&limit=500`, undefined, role);
+    expect(res.status).toBe(200);
+    return res.body.items as { orderNo: string; task: string; changeId?: string }[];
+  };
+
+  it('the sales review waits for sales and sales_manager; the finance review for finance and finance_manager', async () => {
+    const orderNo = await placeOrder(stack, f);
+    expect((await tasksOf('sales')).filter((t) => t.orderNo === orderNo)).toEqual([expect.objectContaining({ task: 'review' })]);
+    expect((await tasksOf('sales_manager')).filter((t) => t.orderNo === orderNo)).toEqual([expect.objectContaining({ task: 'review' })]);
+
+    expect((await api(stack, 'POST', `/orders/${orderNo}/reviews/sales`, { decision: 'approve' }, 'sales_manager')).status).toBe(200);
+    await waitForStage(stack, orderNo, 'finance_review');
+    expect((await tasksOf('sales_manager')).some((t) => t.orderNo === orderNo)).toBe(false);
+    expect((await tasksOf('finance')).filter((t) => t.orderNo === orderNo)).toEqual([expect.objectContaining({ task: 'review' })]);
+    expect((await tasksOf('finance_manager')).filter((t) => t.orderNo === orderNo)).toEqual([expect.objectContaining({ task: 'review' })]);
+  });
+
+  it('a change request under review is in the queue of each reviewing department until it decides', async () => {
+    const orderNo = await placeOrder(stack, f);
+    const filed = await api(stack, 'POST', `/orders/${orderNo}/changes`, { reason: '客户来函', changes: { requestedDeliveryDate: inDays(40) } }, 'sales', idem());
+    expect(filed.status).toBe(201);
+    const { changeId, pending } = filed.body as { changeId: string; pending: string[] };
+    expect([...pending].sort()).toEqual(['finance', 'sales']);
+
+    const changeTasks = async (role: string) => (await tasksOf(role)).filter((t) => t.orderNo === orderNo && t.task.startsWith('change_review'));
+    expect(await changeTasks('finance')).toEqual([expect.objectContaining({ task: 'change_review:finance', changeId })]);
+    expect(await changeTasks('finance_manager')).toEqual([expect.objectContaining({ task: 'change_review:finance', changeId })]);
+    expect(await changeTasks('sales_manager')).toEqual([expect.objectContaining({ task: 'change_review:sales', changeId })]);
+    expect(await changeTasks('production')).toEqual([]);
+
+    const decided = await api(stack, 'POST', `/orders/${orderNo}/changes/${changeId}/reviews`, { department: 'sales', decision: 'approve' }, 'sales_manager');
+    expect(decided.status).toBe(200);
+    expect(await changeTasks('sales_manager')).toEqual([]);
+    expect(await changeTasks('finance')).toEqual([expect.objectContaining({ task: 'change_review:finance', changeId })]);
+  });
+});
+
+describe('(g) a customer’s credit hold: put on by finance, released by the finance manager', () => {
+  it('an order of a customer on hold cannot pass finance review until the finance manager releases the hold', async () => {
+    const f = await createFixture(stack.prisma, { creditHold: true });
+    const orderNo = await placeOrder(stack, f);
+    expect((await api(stack, 'POST', `/orders/${orderNo}/reviews/sales`, { decision: 'approve' }, 'sales_manager')).status).toBe(200);
+    await waitForStage(stack, orderNo, 'finance_review');
+    expect((await api(stack, 'POST', `/orders/${orderNo}/reviews/finance`, { decision: 'approve' }, 'finance')).status).toBe(409);
+
+    const url = `/customers/${f.customerId}/credit-hold/release`;
+    expect((await api(stack, 'POST', url, { reason: '已结清欠款' }, 'finance')).status).toBe(403);
+    expect((await api(stack, 'POST', url, { reason: '  ' }, 'finance_manager')).body).toMatchObject({ field: 'reason' });
+    const released = await api(stack, 'POST', url, { reason: '已结清欠款' }, 'finance_manager');
+    expect(released).toMatchObject({ status: 200, body: { customerId: f.customerId, creditHold: false, creditHoldReason: null } });
+    expect((await api(stack, 'POST', url, { reason: '再次解除' }, 'finance_manager')).status).toBe(409);
+    expect((await api(stack, 'POST', '/customers/no-such-customer/credit-hold/release', { reason: 'x' }, 'finance_manager')).status).toBe(404);
+    const audit = await stack.prisma.auditEntry.findMany({ where: { entity: 'customer', entityId: f.customerId, action: 'customer.credit_release' } });
+    expect(audit).toHaveLength(1);
+    expect(audit[0]).toMatchObject({ actor: 'finance_manager', before: { creditHold: true }, after: { creditHold: false } });
+
+    expect((await api(stack, 'POST', `/orders/${orderNo}/reviews/finance`, { decision: 'approve' }, 'finance')).status).toBe(200);
+  });
+
+  it('finance puts a customer on hold by hand (409 when already on hold); no order passes finance review then', async () => {
+    const f = await createFixture(stack.prisma);
+    const orderNo = await placeOrder(stack, f);
+    expect((await api(stack, 'POST', `/orders/${orderNo}/reviews/sales`, { decision: 'approve' }, 'sales_manager')).status).toBe(200);
+    await waitForStage(stack, orderNo, 'finance_review');
+    const url = `/customers/${f.customerId}/credit-hold`;
+    expect((await api(stack, 'POST', url, { reason: '逾期未付' }, 'sales_manager')).status).toBe(403);
+    expect(await api(stack, 'POST', url, { reason: '逾期未付' }, 'finance')).toMatchObject({ status: 200, body: { creditHold: true, creditHoldReason: '逾期未付' } });
+    expect((await api(stack, 'POST', url, { reason: '逾期未付' }, 'finance')).status).toBe(409);
+    expect((await api(stack, 'POST', `/orders/${orderNo}/reviews/finance`, { decision: 'approve' }, 'finance')).status).toBe(409);
+  });
+});
+
+describe('(h) credit exposure converts every amount into the credit limit’s currency', () => {
+  it('an open USD order counts at its CNY value against a CNY limit', async () => {
+    // Limit 10,000.00 CNY. One open order of 2,712.00 USD (= 19,255.20 CNY at the default 7.10), then 2,712.00 CNY:
+    // added as plain numbers the exposure would be 5,424.00 and pass.
+    const f = await createFixture(stack.prisma, { creditLimit: '10000.00' });
+    await placeOrder(stack, f, { currency: 'USD' });
+    const orderNo = await placeOrder(stack, f);
+    expect((await api(stack, 'POST', `/orders/${orderNo}/reviews/sales`, { decision: 'approve' }, 'sales_manager')).status).toBe(200);
+    await waitForStage(stack, orderNo, 'finance_review');
+    const res = await api(stack, 'POST', `/orders/${orderNo}/reviews/finance`, { decision: 'approve' }, 'finance');
+    expect(res.status).toBe(409);
+    expect(res.body.message).toContain('21967.20'); // 19,255.20 + 2,712.00 CNY
+  });
+
+  it('a limit in USD counts CNY orders at their USD value', async () => {
+    // Limit 1,000.00 USD; this order 2,712.00 CNY = 381.97 USD: within the limit (as plain numbers it would not be).
+    const f = await createFixture(stack.prisma, { creditLimit: '1000.00' });
+    await stack.prisma.customer.update({ where: { id: f.customerId }, data: { creditCurrency: 'USD' } });
+    const orderNo = await placeOrder(stack, f);
+    expect((await api(stack, 'POST', `/orders/${orderNo}/reviews/sales`, { decision: 'approve' }, 'sales_manager')).status).toBe(200);
+    await waitForStage(stack, orderNo, 'finance_review');
+    expect((await api(stack, 'POST', `/orders/${orderNo}/reviews/finance`, { decision: 'approve' }, 'finance')).status).toBe(200);
+  });
+
+  it('intake refuses a currency the policy has no exchange rate for', async () => {
+    const f = await createFixture(stack.prisma);
+    const res = await api(stack, 'POST', '/orders', intakeBody(f, { currency: 'XAU' }), 'sales', idem());
+    expect({ status: res.status, field: res.body.field }).toEqual({ status: 400, field: 'currency' });
+  });
+});

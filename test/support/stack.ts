@@ -90,7 +90,7 @@ export async function startTestStack(opts: {
       connection: nativeConnection,
       namespace: config.temporalNamespace,
       taskQueue,
-      deps: { prisma, mailer, mailFrom: config.mailFrom, carriers: builtinCarrierAdapter },
+      deps: { prisma, mailer, mailFrom: config.mailFrom, carriers: builtinCarrierAdapter, policy: config.policy },
       dataConverter,
       workflowBundlePath: process.env.WORKFLOW_BUNDLE,
       activities,
