@@ -15,6 +15,7 @@
  *   stock_preparation     production    POST /production-orders/:id/complete  (production), while a production order is open
  *   shipping              dispatch      POST /orders/:orderNo/dispatch        (logistics)
  *   in_transit            delivery      POST /orders/:orderNo/delivery        (logistics)
+ *   exception             resolve       POST /orders/:orderNo/exception       (the departments and the managers)
  *   joint_review          joint_review:<department>, per department that has not decided, for that
  *                         department's roles (DEPARTMENT_ROLES)
  *   a change request      change_review:<department>, per reviewing department that has not decided
@@ -50,6 +51,7 @@ const STAGE_TASKS: { stage: string; task: string; method: 'POST'; url: string; w
   },
   { stage: 'shipping', task: 'dispatch', method: 'POST', url: '/orders/:orderNo/dispatch' },
   { stage: 'in_transit', task: 'delivery', method: 'POST', url: '/orders/:orderNo/delivery' },
+  { stage: 'exception', task: 'resolve', method: 'POST', url: '/orders/:orderNo/exception' },
 ];
 
 const mayCall = (role: Role, method: string, url: string): boolean => accessFor(method, url)?.roles.includes(role) ?? false;
