@@ -5,7 +5,7 @@
  * the order (m).
  */
 import { createFixture } from '../support/fixtures';
-import { api, placeOrder, waitForStage, type OrderFixture } from '../support/orders';
+import { api, placeOrder, waitForStage, waitForState, type OrderFixture } from '../support/orders';
 import { useTestStack, type TestStack } from '../support/stack';
 
 jest.setTimeout(120_000);
@@ -23,7 +23,8 @@ async function bookedOrder(): Promise<string> {
   expect((await api(stack, 'POST', `/orders/${orderNo}/reviews/sales`, { decision: 'approve' }, 'sales_manager')).status).toBe(200);
   await waitForStage(stack, orderNo, 'finance_review');
   expect((await api(stack, 'POST', `/orders/${orderNo}/reviews/finance`, { decision: 'approve' }, 'finance')).status).toBe(200);
-  await waitForStage(stack, orderNo, 'shipping');
+  // The carrier is booked once the order is in shipping.
+  await waitForState(stack, orderNo, (s) => s.stage === 'shipping' && !!s.shipment);
   return orderNo;
 }
 

@@ -29,7 +29,7 @@ const pay = (orderNo: string, amount: string, reference: string) =>
 it('an overpayment is recorded; the excess is a refund due that finance settles once', async () => {
   const orderNo = await placeOrder(stack, f); // NET_30: invoiced on dispatch, 2,712.00 CNY
   await approve(orderNo);
-  await waitForStage(stack, orderNo, 'shipping');
+  await waitForState(stack, orderNo, (s) => s.stage === 'shipping' && !!s.shipment);
   expect((await api(stack, 'POST', `/orders/${orderNo}/dispatch`, {}, 'logistics')).status).toBe(200);
   await waitForState(stack, orderNo, (s) => s.invoice !== undefined && s.invoice !== null);
 
