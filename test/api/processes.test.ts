@@ -12,7 +12,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-jest.setTimeout(180_000);
+// Generous: tsx compiles the API on every start, which took over two minutes on a machine shared by many jobs.
+jest.setTimeout(1_000_000);
 
 const ROOT = join(__dirname, '..', '..');
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
@@ -28,12 +29,12 @@ function freePort(): Promise<number> {
   });
 }
 
-async function until<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
+async function until<T>(what: string | (() => string), fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 400_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
     if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${typeof what === 'function' ? what() : what}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -88,18 +89,18 @@ it('the API reads .env when started alone; under the supervisor a killed API com
   supervisor.stderr!.on('data', (d) => (out += String(d)));
   const exited = new Promise<number | null>((r) => supervisor!.once('exit', (code) => r(code)));
 
-  const pidOf = (re: RegExp) => until(`${re} in the output:\n${out}`, () => (re.exec(out) ? Number(re.exec(out)![1]) : undefined));
+  const pidOf = (re: RegExp) => until(() => `${re} in the output:\n${out}`, () => (re.exec(out) ? Number(re.exec(out)![1]) : undefined));
   const apiPid = await pidOf(/api \(pid (\d+)\)/);
   const idlePid = await pidOf(/idle \(pid (\d+)\)/);
 
-  expect(await until('the API on the port from .env', () => health(port))).toBe(200);
+  expect(await until(() => `the API on the port from .env; output:\n${out}`, () => health(port))).toBe(200);
   expect(out).toContain('MAIL_FROM=Real Env <real@example.com>'); // the real environment wins over .env
 
   process.kill(apiPid, 'SIGKILL');
-  await until('the restart notice', () => (/api exited \(signal SIGKILL\); restarting/.test(out) ? true : undefined));
+  await until(() => `the restart notice; output:\n${out}`, () => (/api exited \(signal SIGKILL\); restarting/.test(out) ? true : undefined));
   const newPid = await pidOf(/api started again \(pid (\d+), restart 1\)/);
   expect(newPid).not.toBe(apiPid);
-  expect(await until('the restarted API', () => health(port))).toBe(200);
+  expect(await until(() => `the restarted API; output:\n${out}`, () => health(port))).toBe(200);
   expect(alive(idlePid)).toBe(true); // the other process was left running
 
   supervisor.kill('SIGINT');
