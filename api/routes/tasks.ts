@@ -19,7 +19,7 @@ const Task = Type.Object({
   orderNo: Type.String(),
   task: Type.String({
     description:
-      'review, correct, joint_review:<department>, change_review:<department>, production, dispatch, delivery, prepayment, payment, resolve (exception), escalated:<stage>',
+      'review, correct, joint_review:<department>, change_review:<department>, production, dispatch, delivery, prepayment, payment, resolve_exception, escalated:<stage>',
   }),
   stage: Type.String({ description: 'The order’s stage' }),
   changeId: Type.Optional(Type.String({ description: 'The change request to decide (change_review tasks)' })),

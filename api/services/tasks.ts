@@ -15,7 +15,7 @@
  *   stock_preparation     production    POST /production-orders/:id/complete  (production), while a production order is open
  *   shipping              dispatch      POST /orders/:orderNo/dispatch        (logistics)
  *   in_transit            delivery      POST /orders/:orderNo/delivery        (logistics)
- *   exception             resolve       POST /orders/:orderNo/exception       (the departments and the managers)
+ *   exception             resolve_exception, for the roles it alerted (the failed stage's assignee and manager)
  *   joint_review          joint_review:<department>, per department that has not decided, for that
  *                         department's roles (DEPARTMENT_ROLES)
  *   a change request      change_review:<department>, per reviewing department that has not decided
@@ -51,7 +51,6 @@ const STAGE_TASKS: { stage: string; task: string; method: 'POST'; url: string; w
   },
   { stage: 'shipping', task: 'dispatch', method: 'POST', url: '/orders/:orderNo/dispatch' },
   { stage: 'in_transit', task: 'delivery', method: 'POST', url: '/orders/:orderNo/delivery' },
-  { stage: 'exception', task: 'resolve', method: 'POST', url: '/orders/:orderNo/exception' },
 ];
 
 const mayCall = (role: Role, method: string, url: string): boolean => accessFor(method, url)?.roles.includes(role) ?? false;
@@ -64,19 +63,23 @@ export function departmentsOf(role: Role, url: string): Department[] {
 const JOINT_URL = '/orders/:orderNo/reviews/joint';
 const CHANGE_URL = '/orders/:orderNo/changes/:changeId/reviews';
 
-/** Which orders wait for the role in their stage (change reviews are listed apart); null when none can. */
-export function taskFilter(role: Role, policy: Policy): Prisma.OrderWhereInput | null {
-  const or: Prisma.OrderWhereInput[] = [];
+/** An order that needs attention (stage exception) waits for the roles it alerted: the failed stage's assignee and manager. */
+const exceptionFor = (role: Role): Prisma.OrderWhereInput => ({ stage: 'exception', alerts: { some: { kind: 'exception', role } } });
+
+/** Which orders wait for the role in their stage (change reviews are listed apart). */
+export function taskFilter(role: Role, policy: Policy): Prisma.OrderWhereInput {
+  const or: Prisma.OrderWhereInput[] = [exceptionFor(role)];
   for (const t of STAGE_TASKS) if (mayCall(role, t.method, t.url)) or.push({ stage: t.stage, ...(t.where ?? {}) });
   for (const department of departmentsOf(role, JOINT_URL).filter((d) => (JOINT_DEPARTMENTS as readonly string[]).includes(d)))
     or.push({ stage: 'joint_review', reviews: { none: { stage: 'joint_review', department } } });
   const managed = TIMED_STAGES.filter((s) => policy.stages[s].manager === role);
   if (managed.length) or.push({ stage: { in: [...managed] }, escalation: { in: ESCALATED } });
-  return or.length ? { OR: or } : null;
+  return { OR: or };
 }
 
 /** What the role is to do with the order in its stage. */
 function taskName(role: Role, stage: string): string {
+  if (stage === 'exception') return 'resolve_exception';
   const t = STAGE_TASKS.find((x) => x.stage === stage && mayCall(role, x.method, x.url));
   if (t) return t.task;
   if (stage === 'joint_review') {
@@ -163,17 +166,15 @@ async function changeTasks(prisma: PrismaClient, policy: Policy, role: Role, lim
 export async function listTasks(prisma: PrismaClient, policy: Policy, role: Role, limit = 100, now = new Date(), ownerId?: string) {
   const filter = taskFilter(role, policy);
   const production = mayCall(role, 'POST', '/production-orders/:id/complete');
-  const rows = filter
-    ? await prisma.order.findMany({
-        where: ownerId ? { AND: [filter, { customer: { ownerId } }] } : filter,
-        orderBy: [{ stageEnteredAt: 'asc' }, { id: 'asc' }],
-        take: limit,
-        include: {
-          customer: { select: { name: true } },
-          productionOrders: production ? { where: OPEN_PRODUCTION, orderBy: { plannedFinish: 'asc' } } : false,
-        },
-      })
-    : [];
+  const rows = await prisma.order.findMany({
+    where: ownerId ? { AND: [filter, { customer: { ownerId } }] } : filter,
+    orderBy: [{ stageEnteredAt: 'asc' }, { id: 'asc' }],
+    take: limit,
+    include: {
+      customer: { select: { name: true } },
+      productionOrders: production ? { where: OPEN_PRODUCTION, orderBy: { plannedFinish: 'asc' } } : false,
+    },
+  });
   const stageItems: Item[] = rows.map((o) => ({
     orderNo: o.orderNo,
     task: taskName(role, o.stage),
