@@ -12,6 +12,7 @@ import { sqlOf } from './infra/db';
 import type { Invoice, Order, Payment } from '../generated/prisma/client';
 import { enqueueRoleMail } from './email/notify';
 import { enqueueMail } from './email/outbox';
+import { syncRefunds } from './refunds';
 import { render, staffMessage } from './email/templates';
 
 /** INV-2026-000123 for SO-2026-000123. */
@@ -74,7 +75,8 @@ const AMOUNT_RE = /^\d{1,16}(\.\d{1,2})?$/;
 /**
  * One payment per (invoice, reference): the same reference with the same
  * amount returns the first recording; with another amount it is refused.
- * A payment larger than what is outstanding is refused.
+ * A payment larger than what is outstanding is recorded (the money has
+ * arrived) and the excess becomes a refund due (activities/refunds.ts).
  */
 export async function recordPayment(
   deps: ActivityDeps,
@@ -107,9 +109,7 @@ export async function recordPayment(
     }
     if (inv.status === 'void') throw wrongStage(`invoice ${inv.invoiceNo} is void`);
     const before = amountOf(inv.paid.toFixed(2));
-    if (amount.gt(money(before.outstanding)))
-      throw badInput(`amount: ${fmt(amount)} is more than the outstanding ${before.outstanding}`, 'amount');
-
+    // More than the outstanding is accepted (the money has arrived): the excess is a refund due.
     const paid = fmt(money(inv.paid.toFixed(2)).plus(amount));
     const after = amountOf(paid);
     const paidInFull = money(after.outstanding).isZero();
@@ -119,6 +119,9 @@ export async function recordPayment(
       [inv.id, fmt(amount), reference, paidAt.toISOString(), a.actor],
     );
     await tx.execute(`UPDATE invoices SET paid = $2::numeric, status = $3 WHERE id = $1`, [inv.id, paid, paidInFull ? 'paid' : 'open']);
+    const excess = money(paid).minus(money(inv.amount.toFixed(2)));
+    if (excess.gt(0))
+      await syncRefunds(tx, inv.id, { key: `payment:${payment.id}`, reason: `overpayment ${reference}: ${fmt(excess)} above the invoice`, actor: a.actor });
     await writeAudit(tx, {
       key: `payment:${inv.id}:${reference}`,
       actor: a.actor,

@@ -26,6 +26,7 @@ import { fmt, money, orderTotals } from '../workflows/domain/money';
 import { planProduction } from '../workflows/domain/production';
 import { TX, badInput, notFound, toDate, wrongStage, writeAudit, type Db } from './audit';
 import { lockInventory } from './inventory';
+import { syncRefunds } from './refunds';
 import { productionNoFor } from './production';
 import { bookingView, chooseCarrierFor, type Booking } from './shipping';
 
@@ -618,6 +619,8 @@ export async function updateInvoiceAmount(deps: ActivityDeps, a: { orderId: stri
     await tx.invoice.update({ where: { id: inv.id }, data: { amount: fmt(amount), status } });
     // One audit row per change of amount: numbered, so a change back to an earlier amount is recorded too.
     const n = await tx.auditEntry.count({ where: { entity: 'invoice', entityId: inv.id, action: 'invoice.amount' } });
+    // Paid above the new amount: the difference is due back (a refund); a raise shrinks a refund still due.
+    await syncRefunds(tx, inv.id, { key: `amount:${inv.id}:${n + 1}`, reason: `order ${order.orderNo} changed: invoice amount now ${fmt(amount)}`, actor: 'system' });
     await writeAudit(tx, {
       key: `invoice-amount:${inv.id}:${n + 1}`,
       actor: 'system',

@@ -6,19 +6,21 @@
  *
  * Credit exposure: open receivables = sum of (amount - paid) over the
  * customer's open invoices; open orders = total of the customer's other
- * orders that are not closed, rejected or cancelled and not yet invoiced.
+ * orders that are not closed, rejected or cancelled and not yet invoiced;
+ * every amount converted into the customer's credit currency first.
  */
 import Decimal from 'decimal.js';
 import type { ActivityDeps } from './index';
 import { Prisma, type PrismaClient } from '../generated/prisma/client';
 import { TERMINAL_STAGES, type OrderChanges } from '../workflows/order/contract';
-import { creditExposure, creditLimitOf, type CreditExposure } from '../workflows/domain/credit';
+import { creditExposure, creditLimitOf, sumIn, type CreditExposure, type ExchangeRates } from '../workflows/domain/credit';
 import { fixed, fmt, money, orderTotals } from '../workflows/domain/money';
 import { priceReview, type PriceReview, type PricedLine } from '../workflows/domain/pricing';
 import { salesPrechecks as precheckRules } from '../workflows/domain/prechecks';
 import { sqlOf } from './infra/db';
 import { loadOrderWithLines, type OrderWithLines } from './order-graph';
 import { checkChanges, mergeLines } from './changes';
+import { DEFAULT_POLICY } from '../workflows/domain/policy';
 
 export interface FinanceCheck {
   credit: CreditExposure;
@@ -27,34 +29,54 @@ export interface FinanceCheck {
   problems: string[];
 }
 
-/** Open receivables and open orders of the order's customer, this order excluded (one statement). */
+/**
+ * Open receivables and open orders of the order's customer, this order
+ * excluded (one statement), each summed per currency and converted into
+ * `creditCurrency` (credit.ts): amounts of different currencies are never
+ * added as they are.
+ */
 export async function creditFigures(
   prisma: PrismaClient,
   customerId: string,
   excludeOrderId: string,
+  creditCurrency: string,
+  rates: ExchangeRates,
 ): Promise<{ openReceivables: string; openOrders: string }> {
-  const [row] = await sqlOf(prisma).query<{ receivables: string; openOrders: string }>(
-    `SELECT (SELECT COALESCE(sum(amount - paid), 0)::text FROM invoices WHERE customer_id = $1 AND status = 'open') AS receivables,
-            (SELECT COALESCE(sum(o.total_amount), 0)::text FROM orders o
-              WHERE o.customer_id = $1 AND o.id <> $2 AND o.stage <> ALL($3::text[])
-                AND NOT EXISTS (SELECT 1 FROM invoices i WHERE i.order_id = o.id)) AS open_orders`,
+  const rows = await sqlOf(prisma).query<{ kind: 'receivables' | 'orders'; currency: string; amount: string }>(
+    `SELECT 'receivables' AS kind, currency, sum(amount - paid)::text AS amount FROM invoices
+      WHERE customer_id = $1 AND status = 'open' GROUP BY currency
+     UNION ALL
+     SELECT 'orders', o.currency, sum(o.total_amount)::text FROM orders o
+      WHERE o.customer_id = $1 AND o.id <> $2 AND o.stage <> ALL($3::text[])
+        AND NOT EXISTS (SELECT 1 FROM invoices i WHERE i.order_id = o.id)
+      GROUP BY o.currency`,
     [customerId, excludeOrderId, [...TERMINAL_STAGES]],
   );
-  return { openReceivables: fmt(money(row.receivables)), openOrders: fmt(money(row.openOrders)) };
+  const of = (kind: string) => rows.filter((r) => r.kind === kind);
+  return { openReceivables: sumIn(of('receivables'), creditCurrency, rates), openOrders: sumIn(of('orders'), creditCurrency, rates) };
 }
 
 type Dec = { toFixed(dp: number): string };
 
-/** The order's credit exposure from the stored figures; the finance check and the risk assessment read it alike. */
+/**
+ * Exchange rates are reference data, not a rule an order keeps: they come
+ * from the process's current policy (ActivityDeps.policy, POLICY_FILE), not
+ * the copy in the order's workflow input.
+ */
+export const ratesOf = (deps: Pick<ActivityDeps, 'policy'>): ExchangeRates => (deps.policy ?? DEFAULT_POLICY).exchangeRates;
+
+/** The order's credit exposure from the stored figures, in the customer's credit currency; the finance check and the risk assessment read it alike. */
 export async function creditOf(
   prisma: PrismaClient,
-  order: { id: string; customerId: string; totalAmount: Dec; customer: { creditLimit: Dec; creditHold: boolean } },
+  order: { id: string; customerId: string; currency: string; totalAmount: Dec; customer: { creditLimit: Dec; creditCurrency: string; creditHold: boolean } },
+  rates: ExchangeRates,
 ): Promise<CreditExposure> {
-  const figures = await creditFigures(prisma, order.customerId, order.id);
+  const to = order.customer.creditCurrency;
+  const figures = await creditFigures(prisma, order.customerId, order.id, to, rates);
   return creditExposure({
     creditLimit: order.customer.creditLimit.toFixed(2),
     ...figures,
-    thisOrder: order.totalAmount.toFixed(2),
+    thisOrder: sumIn([{ currency: order.currency, amount: order.totalAmount.toFixed(2) }], to, rates),
     creditHold: order.customer.creditHold,
   });
 }
@@ -81,7 +103,7 @@ export async function salesPrechecks(
   a: { orderId: string; priceDeviation: string },
 ): Promise<{ problems: string[] }> {
   const order = await loadOrderWithLines(sqlOf(deps.prisma), a.orderId);
-  const credit = await creditOf(deps.prisma, order);
+  const credit = await creditOf(deps.prisma, order, ratesOf(deps));
   const address = (order.deliveryAddress ?? {}) as { region?: string; city?: string; line1?: string };
   const problems = precheckRules({
     lines: pricedLines(order),
@@ -143,7 +165,7 @@ export async function financeCheck(
 ): Promise<FinanceCheck> {
   const loaded = await loadOrderWithLines(sqlOf(deps.prisma), a.orderId);
   const order = a.changes ? await asIfChanged(deps.prisma, loaded, a.changes) : loaded;
-  const credit = await creditOf(deps.prisma, order);
+  const credit = await creditOf(deps.prisma, order, ratesOf(deps));
   const price = priceReview(pricedLines(order), { minMargin: a.minMargin, priceDeviation: a.priceDeviation });
   const allowed = order.customer.allowedPaymentTerms;
   const termsAllowed = allowed.includes(order.paymentTerms);

@@ -7,9 +7,10 @@
  * each undo is one transaction with one audit row.
  */
 import type { ActivityDeps } from './index';
-import { fmt, money } from '../workflows/domain/money';
+import { money } from '../workflows/domain/money';
 import { TX, notFound, wrongStage, writeAudit, type Db } from './audit';
 import { settleReservations } from './inventory';
+import { syncRefunds } from './refunds';
 
 async function lockOrder(tx: Db, orderId: string): Promise<string> {
   const rows = await tx.$queryRaw<{ order_no: string }[]>`SELECT order_no FROM orders WHERE id = ${orderId} FOR UPDATE`;
@@ -99,8 +100,8 @@ export async function cancelShipment(deps: ActivityDeps, a: { orderId: string; a
 
 /**
  * The invoice is voided. An unpaid one simply goes; a (part-)paid one is
- * voided too and what was paid is due back to the customer (refundDue,
- * noted in the audit). No invoice: nothing to do.
+ * voided too and what was paid is due back to the customer: a `refunds` row
+ * (activities/refunds.ts) that finance settles. No invoice: nothing to do.
  */
 export async function voidInvoice(deps: ActivityDeps, a: { orderId: string; actor: string }): Promise<{ voided: boolean; refundDue: string }> {
   return deps.prisma.$transaction(async (tx) => {
@@ -108,9 +109,11 @@ export async function voidInvoice(deps: ActivityDeps, a: { orderId: string; acto
     const rows = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM invoices WHERE order_id = ${a.orderId} FOR UPDATE`;
     if (rows.length === 0) return { voided: false, refundDue: '0.00' };
     const inv = await tx.invoice.findUniqueOrThrow({ where: { id: rows[0].id } });
-    const refundDue = fmt(money(inv.paid.toFixed(2)));
-    if (inv.status === 'void') return { voided: true, refundDue };
+    const cause = { key: `void:${inv.id}`, reason: `order ${orderNo} cancelled after payment`, actor: a.actor };
+    // A retry after the void committed finds the refund booked and books nothing more.
+    if (inv.status === 'void') return { voided: true, refundDue: await syncRefunds(tx, inv.id, cause) };
     await tx.invoice.update({ where: { id: inv.id }, data: { status: 'void' } });
+    const refundDue = await syncRefunds(tx, inv.id, cause);
     await writeAudit(tx, {
       key: `invoice-void:${inv.id}`,
       actor: a.actor,

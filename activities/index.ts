@@ -10,6 +10,7 @@
  */
 import type { PrismaClient } from '../generated/prisma/client';
 import type { CarrierAdapter } from './carriers/adapter';
+import type { Policy } from '../workflows/domain/policy';
 import { recordReview, recordStageDeadline, recordTransition, raiseStageAlert } from './read-model';
 import { financeCheck, salesPrechecks } from './checks';
 import { reserveStock } from './inventory';
@@ -33,6 +34,11 @@ export interface ActivityDeps {
    */
   mailQueue?: string;
   carriers: CarrierAdapter;
+  /**
+   * The process's current policy, for reference data that is not frozen per
+   * order (the exchange rates of credit exposure); default DEFAULT_POLICY.
+   */
+  policy?: Pick<Policy, 'exchangeRates'>;
 }
 
 export type { CarrierAdapter } from './carriers/adapter';

@@ -40,7 +40,7 @@ import {
 import { notFound, writeAudit } from './audit';
 import { sqlOf } from './infra/db';
 import { loadOrderGraph } from './order-graph';
-import { creditOf, pricedLines } from './checks';
+import { creditOf, pricedLines, ratesOf } from './checks';
 import { carrierOptions, shipmentSpec } from './shipping';
 import { enqueueRoleMail, notifyRole } from './email/notify';
 import { staffMessage } from './email/templates';
@@ -60,7 +60,7 @@ async function gatherFacts(deps: ActivityDeps, orderId: string, policy: RiskPoli
   const active = order.lines.filter((l) => l.quantity > 0);
 
   // Credit: exposure as financeCheck computes it, and the customer's overdue invoices.
-  const credit = await creditOf(prisma, order);
+  const credit = await creditOf(prisma, order, ratesOf(deps));
   const overdue = await sql.query<{ dueDate: Date }>(
     `SELECT due_date FROM invoices WHERE customer_id = $1 AND status = 'open' AND due_date < $2::timestamp(3)`,
     [order.customerId, now.toISOString()],

@@ -5,7 +5,7 @@
  * carrier adapter is itself idempotent by key (the order id).
  */
 import type { ActivityDeps } from './index';
-import { chooseCarrier, type CarrierOption } from '../workflows/domain/carriers';
+import { addDays, chooseCarrier, type CarrierOption } from '../workflows/domain/carriers';
 import { fixed, money } from '../workflows/domain/money';
 import { badInput, notFound, toDate, wrongStage, writeAudit } from './audit';
 import { sqlOf, type PrismaClient } from './infra/db';
@@ -165,19 +165,39 @@ async function lockShipment(tx: Sql, orderId: string) {
   return { order, shipment };
 }
 
-/** Loaded and dispatched: the reservations leave the warehouse. No-op once dispatched. */
-export async function confirmDispatch(deps: ActivityDeps, a: { orderId: string; at: string; actor: string }): Promise<void> {
+export interface DispatchResult {
+  /**
+   * The ETA from the real dispatch time plus the carrier's transit days
+   * (ISO), also stored on the shipment. The booking's ETA assumed the goods
+   * left when it was booked; a later dispatch would raise false late-delivery
+   * alerts. Absent from results recorded before it was added (old histories).
+   */
+  eta?: string;
+}
+
+/**
+ * Loaded and dispatched: the reservations leave the warehouse and the ETA is
+ * recomputed from the dispatch time. No-op once dispatched (returns the
+ * stored ETA).
+ */
+export async function confirmDispatch(deps: ActivityDeps, a: { orderId: string; at: string; actor: string }): Promise<DispatchResult> {
   const at = toDate(a.at, 'at');
-  await sqlOf(deps.prisma).transaction(async (tx) => {
+  return sqlOf(deps.prisma).transaction(async (tx) => {
     const { order, shipment } = await lockShipment(tx, a.orderId);
-    if (shipment.status === 'dispatched' || shipment.status === 'delivered') return;
+    if (shipment.status === 'dispatched' || shipment.status === 'delivered') return { eta: shipment.eta.toISOString() };
     if (shipment.status !== 'booked') throw wrongStage(`shipment of order ${order.orderNo} is ${shipment.status}`);
+    const [carrier] = await tx.query<{ transitDays: number }>(`SELECT transit_days FROM carriers WHERE id = $1`, [shipment.carrierId]);
+    const eta = addDays(at.toISOString(), carrier.transitDays);
     const consumed = (await settleReservations(tx, a.orderId, 'consumed')).map((r) => ({
       lineId: r.orderLineId,
       productId: r.productId,
       quantity: r.quantity,
     }));
-    await tx.execute(`UPDATE shipments SET status = 'dispatched', dispatched_at = $2::timestamp(3) WHERE id = $1`, [shipment.id, at.toISOString()]);
+    await tx.execute(`UPDATE shipments SET status = 'dispatched', dispatched_at = $2::timestamp(3), eta = $3::timestamp(3) WHERE id = $1`, [
+      shipment.id,
+      at.toISOString(),
+      eta,
+    ]);
     await writeAudit(tx, {
       key: `dispatch:${a.orderId}`,
       actor: a.actor,
@@ -185,9 +205,10 @@ export async function confirmDispatch(deps: ActivityDeps, a: { orderId: string; 
       entity: 'shipment',
       entityId: shipment.id,
       orderNo: order.orderNo,
-      before: { status: shipment.status },
-      after: { status: 'dispatched', dispatchedAt: a.at, consumed },
+      before: { status: shipment.status, eta: shipment.eta.toISOString() },
+      after: { status: 'dispatched', dispatchedAt: a.at, eta, consumed },
     });
+    return { eta };
   });
 }
 

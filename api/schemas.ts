@@ -176,3 +176,21 @@ export const Complaint = Type.Object({
   createdBy: Type.String(),
   createdAt: DateTime(),
 });
+
+// ---------------------------------------------------------------------------
+// Refunds (api/routes/refunds.ts, and in GET /orders/:orderNo)
+// ---------------------------------------------------------------------------
+
+export const RefundSchema = Type.Object({
+  id: Type.String(),
+  invoiceId: Type.String(),
+  amount: Amount,
+  currency: Type.String(),
+  reason: Type.String(),
+  status: Type.String({ description: 'due | paid | cancelled (a later change raised the amount again)' }),
+  createdBy: Type.String(),
+  createdAt: DateTime(),
+  reference: Nullable(Type.String()),
+  settledBy: Nullable(Type.String()),
+  settledAt: Nullable(DateTime()),
+});

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole system on one machine (`npm start`):
 #   dependencies -> PostgreSQL -> Temporal dev server -> database (create, migrate, seed)
-#   -> mail catcher, worker, API (child processes, logs prefixed) -> banner with the URLs.
+#   -> mail catcher, worker, API under scripts/supervise.ts (logs prefixed; a crashed
+#      process is restarted alone) -> banner with the URLs.
 # Ctrl-C stops the children (and the Temporal dev server if this script started it;
 # KEEP_TEMPORAL=1 leaves it running). Settings: .env (see .env.example) or the environment.
 set -euo pipefail
@@ -89,7 +90,7 @@ cleanup() {
       sleep 0.2
     done
     for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    for i in $(seq 1 50); do
+    for i in $(seq 1 100); do
       local alive=0
       for pid in "${PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
       ((alive)) || break
@@ -128,16 +129,10 @@ note "written to .data/demo-tokens.txt and, as shell variables, .data/demo-token
 
 # --- 6. processes ----------------------------------------------------------
 
-# run NAME CMD...: a child process whose output lines are prefixed with [NAME].
-run() {
-  local name="$1"
-  shift
-  # The prefixing sed ignores Ctrl-C so the children's shutdown lines still show.
-  "$@" > >(trap '' INT; exec sed -u "s/^/[$name] /") 2>&1 &
-  PIDS+=("$!")
-  NAMES+=("$name")
-}
-
+# The processes run under one supervisor (scripts/supervise.ts): output lines
+# prefixed [mail] [worker] [api]; a process that crashes or is killed is
+# restarted on its own (with back-off, printed); Ctrl-C stops them all.
+declare -A PROCS=()
 SMTP_HOST="$(node -e 'console.log(new URL(process.argv[1]).hostname)' "${CFG[SMTP_URL]}")"
 SMTP_PORT="$(node -e 'const u=new URL(process.argv[1]);console.log(u.port||(u.protocol==="smtps:"?465:25))' "${CFG[SMTP_URL]}")"
 MAIL_UI=""
@@ -147,7 +142,7 @@ if is_local_host "$SMTP_HOST"; then
     note "something already listens on SMTP port $SMTP_PORT; not starting the mail catcher"
     http_ok "http://127.0.0.1:${CFG[MAIL_CATCHER_HTTP_PORT]}/messages" && MAIL_UI="http://127.0.0.1:${CFG[MAIL_CATCHER_HTTP_PORT]}/"
   else
-    run mail "$TSX" scripts/mail-catcher.ts
+    PROCS[mail]="scripts/mail-catcher.ts"
     MAIL_UI="http://127.0.0.1:${CFG[MAIL_CATCHER_HTTP_PORT]}/"
   fi
 else
@@ -160,15 +155,18 @@ API_URL="http://$API_HOST:${CFG[PORT]}"
 if listening "$API_HOST" "${CFG[PORT]}"; then
   die "port ${CFG[PORT]} is already in use; stop what listens there or set PORT"
 fi
-run worker "$TSX" worker/main.ts
-run api "$TSX" api/server.ts
+PROCS[worker]="worker/main.ts"
+PROCS[api]="api/server.ts"
+SPEC="$(for name in "${!PROCS[@]}"; do printf '%s\n%s\n' "$name" "${PROCS[$name]}"; done |
+  node -e 'const l=require("fs").readFileSync(0,"utf8").split("\n");const o={};for(let i=0;i+1<l.length;i+=2)o[l[i]]=[process.argv[1],l[i+1]];console.log(JSON.stringify(o))' "$TSX")"
+"$TSX" scripts/supervise.ts "$SPEC" &
+PIDS+=("$!")
+NAMES+=("supervisor")
 
 # --- 7. wait for the API ---------------------------------------------------
 waited=0
 until http_ok "$API_URL/health"; do
-  for i in "${!PIDS[@]}"; do
-    kill -0 "${PIDS[$i]}" 2>/dev/null || die "${NAMES[$i]} exited during start-up (see its [${NAMES[$i]}] lines above)"
-  done
+  kill -0 "${PIDS[0]}" 2>/dev/null || die "the supervisor exited during start-up (see the lines above)"
   ((waited >= 120)) && die "the API did not answer $API_URL/health within 120s"
   sleep 1
   waited=$((waited + 1))
@@ -197,15 +195,9 @@ $(sed 's/^/    /' <<<"$DEMO_TOKENS")
 
 EOF
 
-# --- 8. supervise: stop everything when one process dies ---------------------
-while true; do
-  for i in "${!PIDS[@]}"; do
-    if ! kill -0 "${PIDS[$i]}" 2>/dev/null; then
-      rc=0
-      wait "${PIDS[$i]}" || rc=$?
-      printf '\nstart: %s exited (status %s); stopping the rest\n' "${NAMES[$i]}" "$rc" >&2
-      exit 1
-    fi
-  done
-  sleep 1
-done
+# --- 8. run until Ctrl-C ------------------------------------------------------
+# The supervisor restarts a crashed process on its own (`kill -9` the worker:
+# it comes back); Ctrl-C reaches it and every child and stops them all.
+rc=0
+wait "${PIDS[0]}" || rc=$?
+exit "$rc"

@@ -5,6 +5,7 @@
  */
 import type { ActivityDeps } from '../index';
 import type { Role } from '../../workflows/domain/policy';
+import { isRecordScoped, maySeeOrder } from '../../workflows/domain/access';
 import { notFound } from '../audit';
 import { sqlOf } from '../infra/db';
 import { asSql, type PrismaRaw, type Sql } from '../infra/sql';
@@ -69,18 +70,19 @@ export interface NotifyRoleInput {
   text: string;
 }
 
-/** Queues one email to every active user of `role` (outbox key `${key}:${userId}`), all in one transaction. */
+/**
+ * Queues one email to every active user of `role` who may see the order (the
+ * record rule of workflows/domain/access.ts: a sales user only about their own
+ * customers' orders), outbox key `${key}:${userId}`, all in one transaction.
+ */
 export async function notifyRole(deps: ActivityDeps, a: NotifyRoleInput): Promise<void> {
   await sqlOf(deps.prisma).transaction((tx) => enqueueRoleMail(tx, a, deps.mailQueue));
 }
 
-/** The staff emails of `notifyRole`, queued in the caller's transaction; answers how many users the role has. */
+/** The staff emails of `notifyRole`, queued in the caller's transaction; answers how many users got one. */
 export async function enqueueRoleMail(tx: Sql | PrismaRaw, a: NotifyRoleInput, queue?: string): Promise<number> {
   const db = asSql(tx);
-  const users = await db.query<{ id: string; name: string; email: string }>(
-    `SELECT id, name, email FROM users WHERE role = $1 AND active ORDER BY id`,
-    [a.role],
-  );
+  const users = await recipientsOf(db, a);
   for (const u of users)
     await enqueueMail(db, {
       key: `${a.key}:${u.id}`,
@@ -92,4 +94,19 @@ export async function enqueueRoleMail(tx: Sql | PrismaRaw, a: NotifyRoleInput, q
       queue,
     });
   return users.length;
+}
+
+/** Active users of the role, narrowed to those allowed to see the order when there is one. */
+async function recipientsOf(sql: Sql, a: NotifyRoleInput): Promise<{ id: string; name: string; email: string }[]> {
+  const users = await sql.query<{ id: string; name: string; email: string }>(
+    `SELECT id, name, email FROM users WHERE role = $1 AND active ORDER BY id`,
+    [a.role],
+  );
+  if (!a.orderId || !isRecordScoped(a.role)) return users;
+  const [order] = await sql.query<{ ownerId: string | null }>(
+    `SELECT c.owner_id FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.id = $1`,
+    [a.orderId],
+  );
+  if (!order) throw notFound(`order ${a.orderId} not found`);
+  return users.filter((u) => maySeeOrder({ id: u.id, role: a.role }, { customerOwnerId: order.ownerId }));
 }

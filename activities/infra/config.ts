@@ -116,8 +116,46 @@ export type ConfigKey = keyof typeof CONFIG_DEFAULTS;
 
 type Env = Record<string, string | undefined>;
 
-/** Reads, defaults and validates the configuration; throws listing every problem. */
-export function loadConfig(env: Env = process.env): Config {
+/** The repository's `.env` (gitignored; scripts/start.sh writes the codec key into it). ENV_FILE names another. */
+export const DOTENV_FILE = resolve(__dirname, '..', '..', '.env');
+
+/**
+ * `KEY=VALUE` lines of a .env file: blank lines and `#` comments skipped, an
+ * optional `export ` prefix, values optionally in single or double quotes
+ * (double quotes understand \n), an unquoted value ends at ` #`.
+ */
+export function parseDotEnv(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const raw of text.split(/\r?\n/)) {
+    const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(raw);
+    if (!m) continue;
+    let v = m[2];
+    const q = v[0];
+    if ((q === '"' || q === "'") && v.length >= 2 && v.endsWith(q)) {
+      v = v.slice(1, -1);
+      if (q === '"') v = v.replace(/\\n/g, '\n').replace(/\\"/g, '"');
+    } else {
+      v = v.replace(/\s+#.*$/, '');
+    }
+    out[m[1]] = v;
+  }
+  return out;
+}
+
+/**
+ * The process environment with the .env file's keys added where the
+ * environment has none: a real environment variable always wins. So `npm run
+ * api` or `npm run worker` started alone read the same settings as `npm
+ * start`, which sources .env itself. Missing file: the environment as it is.
+ */
+export function withDotEnv(env: NodeJS.ProcessEnv = process.env, file = env.ENV_FILE || DOTENV_FILE): NodeJS.ProcessEnv {
+  if (!existsSync(file)) return env;
+  for (const [k, v] of Object.entries(parseDotEnv(readFileSync(file, 'utf8')))) if (env[k] === undefined) env[k] = v;
+  return env;
+}
+
+/** Reads, defaults and validates the configuration (by default from the environment and .env); throws listing every problem. */
+export function loadConfig(env: Env = withDotEnv()): Config {
   const problems: string[] = [];
   const get = (key: ConfigKey): string => {
     const v = env[key];

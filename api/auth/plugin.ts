@@ -28,6 +28,7 @@ import type {
 import { ErrorResponse, HttpError, notFound } from '../errors';
 import { recordCommand } from '../services/command-audit';
 import { NOT_FOUND_MESSAGE, loadTarget, type Target } from '../services/targets';
+import { maySeeOrder } from '../../workflows/domain/access';
 import { RECORD_SCOPED_ROLES, ROUTE_ACCESS, accessFor, isPublic, isWrite, routeKey, type RouteAccess } from './roles';
 import { checkRule, forbidden } from './rules';
 import { verifyToken, type AuthUser } from './tokens';
@@ -121,7 +122,7 @@ const authPlugin: FastifyPluginAsync<AuthPluginOptions> = async (app, opts) => {
       }
       request.authTarget = target;
       // Record level: a sales user's view ends at their own customers; the rest does not exist for them.
-      if (scoped && target?.found && target.orderNo !== null && target.customerOwnerId !== user.id)
+      if (scoped && target?.found && target.orderNo !== null && !maySeeOrder(user, target))
         throw notFound(NOT_FOUND_MESSAGE[target.kind](target.entityId));
       if (access.rule) await checkRule(access.rule, { request, user, target, prisma: app.prisma });
     };

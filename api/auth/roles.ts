@@ -24,6 +24,7 @@
  *     the filer of a change cannot decide on it (403).
  */
 import { ROLES, type Role } from '../../workflows/domain/policy';
+import { RECORD_SCOPED_ROLES as RECORD_SCOPED } from '../../workflows/domain/access';
 
 /** Service callers: machines with a service token, each allowed a few routes. */
 export const SERVICE_ROLES = ['carrier'] as const;
@@ -74,8 +75,8 @@ export const DEPARTMENT_ROLES: Record<string, readonly Role[]> = {
   logistics: ['logistics'],
 };
 
-/** Roles that see (and act on) every order; `sales` sees their customers' only. */
-export const RECORD_SCOPED_ROLES: readonly CallerRole[] = ['sales'];
+/** Roles that see (and act on) only their own customers' orders (workflows/domain/access.ts); the rest see every order. */
+export const RECORD_SCOPED_ROLES: readonly CallerRole[] = RECORD_SCOPED;
 /** Roles that may read any role's work queue. */
 export const ANY_QUEUE_ROLES: readonly CallerRole[] = ['sales_manager', 'finance_manager', 'admin', 'auditor'];
 /** Roles that may update any risk, whoever owns it. */
@@ -131,6 +132,11 @@ export const ROUTE_ACCESS: readonly RouteAccess[] = [
   { method: 'POST', url: '/orders/:orderNo/delivery', roles: ['logistics', 'carrier'], target: order },
   // Finance
   { method: 'POST', url: '/orders/:orderNo/payments', roles: FINANCE, target: order },
+  { method: 'GET', url: '/refunds', roles: [...FINANCE, 'admin', 'auditor'] },
+  { method: 'POST', url: '/refunds/:id/settle', roles: FINANCE },
+  // Customers' credit hold: finance puts it on, the finance manager releases it (SPEC 2).
+  { method: 'POST', url: '/customers/:id/credit-hold', roles: FINANCE },
+  { method: 'POST', url: '/customers/:id/credit-hold/release', roles: CREDIT_HOLD_RELEASERS },
   // Customer contact
   { method: 'POST', url: '/orders/:orderNo/feedback', roles: SALES, target: order },
   { method: 'POST', url: '/orders/:orderNo/complaints', roles: SALES, target: order },

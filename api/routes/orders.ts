@@ -7,6 +7,7 @@ import { actorOf } from '../actor';
 import { scopedOwnerId } from '../auth/rules';
 import { badRequest } from '../errors';
 import {
+  RefundSchema,
   Amount,
   Complaint,
   DateOnly,
@@ -241,6 +242,7 @@ const OrderDetail = Type.Object({
       reminders: Type.Array(Type.Object({ level: S, sentAt: S })),
     }),
   ),
+  refunds: Type.Array(RefundSchema, { description: 'Money due back to the customer (cancellation after payment, a lowered paid total, an overpayment)' }),
   alerts: Type.Array(Type.Object({ key: S, kind: S, role: S, message: S, at: S })),
   emails: Type.Array(Type.Object({ subject: S, template: S, status: S, to: S, createdAt: S, sentAt: NS })),
   risks: Type.Array(

@@ -17,8 +17,12 @@ const TasksQuery = Type.Object(
 
 const Task = Type.Object({
   orderNo: Type.String(),
-  task: Type.String({ description: 'review, correct, joint_review:<department>, production, dispatch, delivery, prepayment, payment, escalated:<stage>' }),
-  stage: Type.String(),
+  task: Type.String({
+    description:
+      'review, correct, joint_review:<department>, change_review:<department>, production, dispatch, delivery, prepayment, payment, resolve_exception, escalated:<stage>',
+  }),
+  stage: Type.String({ description: 'The order’s stage' }),
+  changeId: Type.Optional(Type.String({ description: 'The change request to decide (change_review tasks)' })),
   customerId: Type.String(),
   customerName: Type.String(),
   stageEnteredAt: DateTime(),
@@ -52,7 +56,9 @@ const tasks: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         summary: 'Work queue of a role',
-        description: 'role must be the caller’s own, unless a manager, admin or auditor asks (403). A sales user sees their own customers’ orders.',
+        description:
+          'Every item waits for each role that may act on it (the route table): stage tasks, each department’s joint and change reviews, ' +
+          'and escalations for managers. role must be the caller’s own, unless a manager, admin or auditor asks (403). A sales user sees their own customers’ orders.',
         tags: ['tasks'],
         querystring: TasksQuery,
         response: { 200: TaskList, ...errors(400, 401, 403) },

@@ -19,6 +19,7 @@ import { DEPARTMENTS, fileChange, getState, type ChangeResult, type Department, 
 import { badRequest, conflict, notFound } from '../errors';
 import { httpErrorFromTemporal } from '../temporal-errors';
 import { todayIso } from '../schemas';
+import { orderDateProblem } from '../../workflows/domain/order-dates';
 import { refuseClosed, sendUpdate } from './commands';
 import { canonicalJson } from './intake';
 import { orderRef } from './orders';
@@ -30,15 +31,16 @@ export const changeIdFor = (orderNo: string, idempotencyKey: string): string =>
 
 /**
  * Checks a change can get without the order: it changes something, a new
- * delivery date is not in the past, payment terms are the policy's. The
+ * delivery date is within the policy's window (order-dates.ts), payment terms are the policy's. The
  * workflow and its activity check the rest (products, the customer's terms).
  */
 export function checkChanges(config: Config, changes: OrderChanges, now = new Date()): OrderChanges {
   const given = Object.entries(changes).filter(([, v]) => v !== undefined);
   if (given.length === 0)
     throw badRequest('changes must change something: lines, requestedDeliveryDate, deliveryAddress, paymentTerms or contact', 'changes');
-  if (changes.requestedDeliveryDate !== undefined && changes.requestedDeliveryDate < todayIso(now))
-    throw badRequest('changes.requestedDeliveryDate must not be in the past', 'changes.requestedDeliveryDate');
+  // The order date is in the past already, so the windows from today are the whole check.
+  const problem = orderDateProblem({ requestedDeliveryDate: changes.requestedDeliveryDate }, todayIso(now), config.policy);
+  if (problem) throw badRequest(`changes.${problem.message}`, `changes.${problem.field}`);
   if (changes.paymentTerms !== undefined && !Object.prototype.hasOwnProperty.call(config.policy.paymentTerms, changes.paymentTerms)) {
     const known = Object.keys(config.policy.paymentTerms).join(', ');
     throw badRequest(`changes.paymentTerms ${changes.paymentTerms} is not a known payment term (${known})`, 'changes.paymentTerms');

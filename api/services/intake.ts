@@ -35,6 +35,8 @@ import {
   startOrderWorkflow,
   type StoredOrder,
 } from '../../activities/order-workflow';
+import { orderDateProblem } from '../../workflows/domain/order-dates';
+import { hasRate } from '../../workflows/domain/credit';
 import { HttpError, badRequest, conflict } from '../errors';
 import { todayIso } from '../schemas';
 
@@ -96,17 +98,19 @@ export function requestHash(body: IntakeInput): string {
 }
 
 const dateOf = (isoDate: string) => new Date(`${isoDate}T00:00:00.000Z`);
-const addDays = (isoDate: string, days: number) => new Date(dateOf(isoDate).getTime() + days * 86_400_000).toISOString().slice(0, 10);
 
-/** Checks that need no database: dates and the product reference of each line. */
-function checkShape(body: IntakeInput, now: Date): { orderDate: string } {
+/** Checks that need no database: dates (the policy's windows) and the product reference of each line. */
+function checkShape(body: IntakeInput, now: Date, config: Config): { orderDate: string } {
   const today = todayIso(now);
   const orderDate = body.orderDate ?? today;
-  // One day of slack for callers ahead of UTC (the business runs on UTC+8).
-  if (orderDate > addDays(today, 1)) throw badRequest('orderDate must not be in the future', 'orderDate');
-  if (body.requestedDeliveryDate < today) throw badRequest('requestedDeliveryDate must not be in the past', 'requestedDeliveryDate');
-  if (body.requestedDeliveryDate < orderDate)
-    throw badRequest('requestedDeliveryDate must not be before orderDate', 'requestedDeliveryDate');
+  const problem = orderDateProblem({ orderDate, requestedDeliveryDate: body.requestedDeliveryDate }, today, config.policy);
+  if (problem) throw badRequest(problem.message, problem.field);
+  // Credit exposure converts every order into the customer's credit currency: no rate, no order.
+  const currency = body.currency ?? DEFAULT_CURRENCY;
+  if (!hasRate(config.policy.exchangeRates, currency)) {
+    const known = Object.keys(config.policy.exchangeRates).join(', ');
+    throw badRequest(`currency ${currency} has no exchange rate in the policy (${known})`, 'currency');
+  }
   body.lines.forEach((l, i) => {
     if (!l.productId && !l.sku) throw badRequest(`lines[${i}].productId or lines[${i}].sku is required`, `lines[${i}].productId`);
   });
@@ -201,7 +205,7 @@ export async function intakeOrder(
   const seen = await loadOrderForStart(prisma, { idempotencyKey: a.idempotencyKey });
   if (seen) return replay(deps, seen, hash);
 
-  const { orderDate } = checkShape(a.body, now);
+  const { orderDate } = checkShape(a.body, now, config);
   const lines = await checkReferences(prisma, config, a.body);
   const totals = orderTotals(lines);
   const currency = a.body.currency ?? DEFAULT_CURRENCY;

@@ -12,6 +12,8 @@ import { getState, type OrderState } from '../../workflows/order/contract';
 import { badRequest, notFound } from '../errors';
 import { complaintView } from './customer';
 import { riskView } from './risks';
+import { refundView } from './refunds';
+import { outstanding } from '../../workflows/domain/billing';
 
 type Dec = { toFixed(dp: number): string };
 const amount = (d: Dec) => d.toFixed(2);
@@ -190,6 +192,7 @@ export async function getOrder(
       holds: { orderBy: { heldAt: 'asc' } },
       feedback: { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] },
       complaints: { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] },
+      refunds: { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] },
     },
   });
   if (!o) throw notFound(`order ${orderNo} not found`);
@@ -304,7 +307,7 @@ export async function getOrder(
           invoiceNo: inv.invoiceNo,
           amount: amount(inv.amount),
           paid: amount(inv.paid),
-          outstanding: amount({ toFixed: (dp: number) => inv.amount.minus(inv.paid).toFixed(dp) }),
+          outstanding: outstanding(inv.amount.toFixed(2), inv.paid.toFixed(2)),
           currency: inv.currency,
           issuedAt: iso(inv.issuedAt),
           dueDate: iso(inv.dueDate),
@@ -354,6 +357,7 @@ export async function getOrder(
       createdAt: iso(f.createdAt),
     })),
     complaints: o.complaints.map((c) => complaintView(o.orderNo, c)),
+    refunds: o.refunds.map(refundView),
     live,
     ...(liveError ? { liveError } : {}),
   };

@@ -2,129 +2,211 @@
  * Work queues (SPEC 9 `GET /tasks?role=`): what waits for a role, oldest
  * first, with its deadline. Read from the database read model.
  *
- *   sales            sales_review, correction (returned for correction)
- *   finance          finance_review, awaiting_prepayment, awaiting_payment, joint_review (until finance decided)
- *   production       stock_preparation with open production orders, joint_review (until production decided)
- *   logistics        shipping, in_transit, joint_review (until logistics decided)
- *   sales_manager,   escalated (or timed out) orders in the stages the policy makes them
- *   finance_manager  the manager of
- *   others           nothing waits for them
+ * An item is in the queue of every role that can act on it, and who can act
+ * comes from the one route -> roles table (api/auth/roles.ts), never from a
+ * second list here:
+ *
+ *   stage                 task          acted on by (route)
+ *   sales_review          review        POST /orders/:orderNo/reviews/sales   (sales, sales_manager)
+ *   correction            correct       POST /orders/:orderNo/correction      (sales, sales_manager)
+ *   finance_review        review        POST /orders/:orderNo/reviews/finance (finance, finance_manager)
+ *   awaiting_prepayment   prepayment    POST /orders/:orderNo/payments        (finance, finance_manager)
+ *   awaiting_payment      payment       POST /orders/:orderNo/payments
+ *   stock_preparation     production    POST /production-orders/:id/complete  (production), while a production order is open
+ *   shipping              dispatch      POST /orders/:orderNo/dispatch        (logistics)
+ *   in_transit            delivery      POST /orders/:orderNo/delivery        (logistics)
+ *   exception             resolve_exception, for the roles it alerted (the failed stage's assignee and manager)
+ *   joint_review          joint_review:<department>, per department that has not decided, for that
+ *                         department's roles (DEPARTMENT_ROLES)
+ *   a change request      change_review:<department>, per reviewing department that has not decided
+ *   under review          (change_requests.reviews + review_decisions), for that department's roles
+ *
+ * On top, a manager role sees the escalated (or timed-out) orders of the
+ * stages the policy makes it the manager of (`escalated:<stage>`), when it
+ * cannot act on them itself.
  */
 import type { Prisma, PrismaClient } from '../../activities/infra/db';
 import { TIMED_STAGES, type Policy, type Role } from '../../workflows/domain/policy';
+import { addDuration } from '../../workflows/domain/duration';
+import { JOINT_DEPARTMENTS, TERMINAL_STAGES, type Department } from '../../workflows/order/contract';
+import { DEPARTMENT_ROLES, accessFor } from '../auth/roles';
 import { secondsSince } from './orders';
 
 const OPEN_PRODUCTION = { status: { notIn: ['completed', 'cancelled'] } };
 const ESCALATED = ['escalated', 'timed_out'];
 
-const jointReviewFor = (department: string): Prisma.OrderWhereInput => ({
-  stage: 'joint_review',
-  reviews: { none: { stage: 'joint_review', department } },
-});
+/** The task of each stage and the route whose roles act on it. */
+const STAGE_TASKS: { stage: string; task: string; method: 'POST'; url: string; where?: Prisma.OrderWhereInput }[] = [
+  { stage: 'sales_review', task: 'review', method: 'POST', url: '/orders/:orderNo/reviews/sales' },
+  { stage: 'correction', task: 'correct', method: 'POST', url: '/orders/:orderNo/correction' },
+  { stage: 'finance_review', task: 'review', method: 'POST', url: '/orders/:orderNo/reviews/finance' },
+  { stage: 'awaiting_prepayment', task: 'prepayment', method: 'POST', url: '/orders/:orderNo/payments' },
+  { stage: 'awaiting_payment', task: 'payment', method: 'POST', url: '/orders/:orderNo/payments' },
+  {
+    stage: 'stock_preparation',
+    task: 'production',
+    method: 'POST',
+    url: '/production-orders/:id/complete',
+    where: { productionOrders: { some: OPEN_PRODUCTION } },
+  },
+  { stage: 'shipping', task: 'dispatch', method: 'POST', url: '/orders/:orderNo/dispatch' },
+  { stage: 'in_transit', task: 'delivery', method: 'POST', url: '/orders/:orderNo/delivery' },
+];
+
+const mayCall = (role: Role, method: string, url: string): boolean => accessFor(method, url)?.roles.includes(role) ?? false;
+
+/** The departments a role decides for (joint and change reviews), as far as the review routes let it. */
+export function departmentsOf(role: Role, url: string): Department[] {
+  return (Object.keys(DEPARTMENT_ROLES) as Department[]).filter((d) => DEPARTMENT_ROLES[d].includes(role) && mayCall(role, 'POST', url));
+}
+
+const JOINT_URL = '/orders/:orderNo/reviews/joint';
+const CHANGE_URL = '/orders/:orderNo/changes/:changeId/reviews';
 
 /** An order that needs attention (stage exception) waits for the roles it alerted: the failed stage's assignee and manager. */
 const exceptionFor = (role: Role): Prisma.OrderWhereInput => ({ stage: 'exception', alerts: { some: { kind: 'exception', role } } });
 
-/** Which orders wait for the role; null when none can. */
-export function taskFilter(role: Role, policy: Policy): Prisma.OrderWhereInput | null {
-  const own = stageFilter(role, policy);
-  return own ? { OR: [own, exceptionFor(role)] } : exceptionFor(role);
-}
-
-function stageFilter(role: Role, policy: Policy): Prisma.OrderWhereInput | null {
-  switch (role) {
-    case 'sales':
-      return { stage: { in: ['sales_review', 'correction'] } };
-    case 'finance':
-      return {
-        OR: [{ stage: { in: ['finance_review', 'awaiting_prepayment', 'awaiting_payment'] } }, jointReviewFor('finance')],
-      };
-    case 'production':
-      return {
-        OR: [{ stage: 'stock_preparation', productionOrders: { some: OPEN_PRODUCTION } }, jointReviewFor('production')],
-      };
-    case 'logistics':
-      return { OR: [{ stage: { in: ['shipping', 'in_transit'] } }, jointReviewFor('logistics')] };
-    case 'sales_manager':
-    case 'finance_manager': {
-      const stages = TIMED_STAGES.filter((s) => policy.stages[s].manager === role);
-      return stages.length ? { stage: { in: [...stages] }, escalation: { in: ESCALATED } } : null;
-    }
-    default:
-      return null;
-  }
+/** Which orders wait for the role in their stage (change reviews are listed apart). */
+export function taskFilter(role: Role, policy: Policy): Prisma.OrderWhereInput {
+  const or: Prisma.OrderWhereInput[] = [exceptionFor(role)];
+  for (const t of STAGE_TASKS) if (mayCall(role, t.method, t.url)) or.push({ stage: t.stage, ...(t.where ?? {}) });
+  for (const department of departmentsOf(role, JOINT_URL).filter((d) => (JOINT_DEPARTMENTS as readonly string[]).includes(d)))
+    or.push({ stage: 'joint_review', reviews: { none: { stage: 'joint_review', department } } });
+  const managed = TIMED_STAGES.filter((s) => policy.stages[s].manager === role);
+  if (managed.length) or.push({ stage: { in: [...managed] }, escalation: { in: ESCALATED } });
+  return { OR: or };
 }
 
 /** What the role is to do with the order in its stage. */
 function taskName(role: Role, stage: string): string {
   if (stage === 'exception') return 'resolve_exception';
-  if (role === 'sales_manager' || role === 'finance_manager') return `escalated:${stage}`;
-  switch (stage) {
-    case 'sales_review':
-    case 'finance_review':
-      return 'review';
-    case 'correction':
-      return 'correct';
-    case 'joint_review':
-      return `joint_review:${role}`;
-    case 'awaiting_prepayment':
-      return 'prepayment';
-    case 'stock_preparation':
-      return 'production';
-    case 'shipping':
-      return 'dispatch';
-    case 'in_transit':
-      return 'delivery';
-    case 'awaiting_payment':
-      return 'payment';
-    default:
-      return stage;
+  const t = STAGE_TASKS.find((x) => x.stage === stage && mayCall(role, x.method, x.url));
+  if (t) return t.task;
+  if (stage === 'joint_review') {
+    const [department] = departmentsOf(role, JOINT_URL);
+    if (department) return `joint_review:${department}`;
   }
+  return `escalated:${stage}`;
+}
+
+type Item = {
+  orderNo: string;
+  task: string;
+  stage: string;
+  changeId?: string;
+  customerId: string;
+  customerName: string;
+  stageEnteredAt: string;
+  timeInStageSeconds: number;
+  stageDeadline: string | null;
+  overdue: boolean;
+  escalation: string;
+  onHold: boolean;
+  riskLevel: string;
+  totalAmount: string;
+  currency: string;
+  productionOrders?: { id: string; productionNo: string; quantity: number; percent: number; status: string; plannedFinish: string }[];
+};
+
+/**
+ * Change requests under review that wait for one of the role's departments:
+ * a department listed in the row's reviews with no decision yet (neither in
+ * the row nor as a review decision `change:<id>:<department>`).
+ */
+async function changeTasks(prisma: PrismaClient, policy: Policy, role: Role, limit: number, now: Date, ownerId?: string): Promise<Item[]> {
+  const departments = departmentsOf(role, CHANGE_URL);
+  if (departments.length === 0) return [];
+  const rows = await prisma.changeRequest.findMany({
+    where: {
+      status: 'under_review',
+      order: { stage: { notIn: [...TERMINAL_STAGES] }, ...(ownerId ? { customer: { ownerId } } : {}) },
+    },
+    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+    take: limit,
+    include: {
+      order: {
+        include: {
+          customer: { select: { name: true } },
+          reviews: { where: { key: { startsWith: 'change:' } }, select: { key: true } },
+        },
+      },
+    },
+  });
+  const items: Item[] = [];
+  for (const c of rows) {
+    const reviews = (c.reviews && typeof c.reviews === 'object' && !Array.isArray(c.reviews) ? c.reviews : {}) as Record<string, { decision?: unknown } | null>;
+    const decided = new Set(c.order.reviews.map((r) => r.key));
+    for (const d of departments) {
+      if (!(d in reviews) || reviews[d]?.decision || decided.has(`change:${c.id}:${d}`)) continue;
+      const deadline = new Date(addDuration(c.createdAt.toISOString(), policy.stages.change_review.limit));
+      const o = c.order;
+      items.push({
+        orderNo: o.orderNo,
+        task: `change_review:${d}`,
+        stage: o.stage,
+        changeId: c.id,
+        customerId: o.customerId,
+        customerName: o.customer.name,
+        stageEnteredAt: c.createdAt.toISOString(),
+        timeInStageSeconds: secondsSince(c.createdAt, now),
+        stageDeadline: deadline.toISOString(),
+        overdue: deadline.getTime() < now.getTime(),
+        escalation: 'none',
+        onHold: o.onHold,
+        riskLevel: o.riskLevel,
+        totalAmount: o.totalAmount.toFixed(2),
+        currency: o.currency,
+      });
+    }
+  }
+  return items;
 }
 
 /** `ownerId`: only orders of customers this (sales) user owns. */
 export async function listTasks(prisma: PrismaClient, policy: Policy, role: Role, limit = 100, now = new Date(), ownerId?: string) {
   const filter = taskFilter(role, policy);
-  if (!filter) return { role, items: [] };
-  const where: Prisma.OrderWhereInput = ownerId ? { AND: [filter, { customer: { ownerId } }] } : filter;
+  const production = mayCall(role, 'POST', '/production-orders/:id/complete');
   const rows = await prisma.order.findMany({
-    where,
+    where: ownerId ? { AND: [filter, { customer: { ownerId } }] } : filter,
     orderBy: [{ stageEnteredAt: 'asc' }, { id: 'asc' }],
     take: limit,
     include: {
       customer: { select: { name: true } },
-      productionOrders: role === 'production' ? { where: OPEN_PRODUCTION, orderBy: { plannedFinish: 'asc' } } : false,
+      productionOrders: production ? { where: OPEN_PRODUCTION, orderBy: { plannedFinish: 'asc' } } : false,
     },
   });
-  return {
-    role,
-    items: rows.map((o) => ({
-      orderNo: o.orderNo,
-      task: taskName(role, o.stage),
-      stage: o.stage,
-      customerId: o.customerId,
-      customerName: o.customer.name,
-      stageEnteredAt: o.stageEnteredAt.toISOString(),
-      timeInStageSeconds: secondsSince(o.stageEnteredAt, now),
-      stageDeadline: o.stageDeadline ? o.stageDeadline.toISOString() : null,
-      overdue: o.stageDeadline ? o.stageDeadline.getTime() < now.getTime() : false,
-      escalation: o.escalation,
-      onHold: o.onHold,
-      riskLevel: o.riskLevel,
-      totalAmount: o.totalAmount.toFixed(2),
-      currency: o.currency,
-      ...(role === 'production'
-        ? {
-            productionOrders: (o.productionOrders ?? []).map((p) => ({
-              id: p.id,
-              productionNo: p.productionNo,
-              quantity: p.quantity,
-              percent: p.percent,
-              status: p.status,
-              plannedFinish: p.plannedFinish.toISOString(),
-            })),
-          }
-        : {}),
-    })),
-  };
+  const stageItems: Item[] = rows.map((o) => ({
+    orderNo: o.orderNo,
+    task: taskName(role, o.stage),
+    stage: o.stage,
+    customerId: o.customerId,
+    customerName: o.customer.name,
+    stageEnteredAt: o.stageEnteredAt.toISOString(),
+    timeInStageSeconds: secondsSince(o.stageEnteredAt, now),
+    stageDeadline: o.stageDeadline ? o.stageDeadline.toISOString() : null,
+    overdue: o.stageDeadline ? o.stageDeadline.getTime() < now.getTime() : false,
+    escalation: o.escalation,
+    onHold: o.onHold,
+    riskLevel: o.riskLevel,
+    totalAmount: o.totalAmount.toFixed(2),
+    currency: o.currency,
+    ...(production
+      ? {
+          productionOrders: (o.productionOrders ?? []).map((p) => ({
+            id: p.id,
+            productionNo: p.productionNo,
+            quantity: p.quantity,
+            percent: p.percent,
+            status: p.status,
+            plannedFinish: p.plannedFinish.toISOString(),
+          })),
+        }
+      : {}),
+  }));
+  const changeItems = await changeTasks(prisma, policy, role, limit, now, ownerId);
+  // Oldest first across both kinds; ties by order number for a stable page.
+  const items = [...stageItems, ...changeItems]
+    .sort((a, b) => a.stageEnteredAt.localeCompare(b.stageEnteredAt) || a.orderNo.localeCompare(b.orderNo))
+    .slice(0, limit);
+  return { role, items };
 }

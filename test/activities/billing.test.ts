@@ -47,18 +47,26 @@ describe('recordPayment', () => {
     expect(await auditCount(env.prisma, `payment:${inv.invoiceId}:BANK-001`)).toBe(1);
   });
 
-  test('a replayed reference with another amount, an overpayment and bad amounts are BadInput and change nothing', async () => {
+  test('a replayed reference with another amount and bad amounts are BadInput and change nothing', async () => {
     const { o, inv } = await invoicedOrder();
     const pay = (amount: string, reference: string) => env.acts.recordPayment({ orderId: o.id, amount, reference, paidAt: '2099-07-10T00:00:00.000Z', actor: 'finance' });
     await pay('50.00', 'REF-A');
     await expect(pay('60.00', 'REF-A')).rejects.toMatchObject({ type: 'BadInput', nonRetryable: true });
-    await expect(pay('176.01', 'REF-B')).rejects.toMatchObject({ type: 'BadInput', nonRetryable: true });
     for (const bad of ['0', '-5', '1.234', 'abc'])
       await expect(pay(bad, `REF-${bad}`)).rejects.toMatchObject({ type: 'BadInput', details: [{ field: 'amount' }] });
     await expect(pay('10', '  ')).rejects.toMatchObject({ type: 'BadInput' });
     const invoice = await env.prisma.invoice.findUniqueOrThrow({ where: { id: inv.invoiceId } });
     expect(invoice.paid.toFixed(2)).toBe('50.00');
     expect(await env.prisma.payment.count({ where: { invoiceId: inv.invoiceId } })).toBe(1);
+  });
+
+  test('an overpayment is recorded and its excess is a refund due, once under retry', async () => {
+    const { o, inv } = await invoicedOrder();
+    const pay = () => env.acts.recordPayment({ orderId: o.id, amount: '250.00', reference: 'OVER', paidAt: '2099-07-10T00:00:00.000Z', actor: 'finance' });
+    expect(await pay()).toMatchObject({ paid: '250.00', outstanding: '0.00', paidInFull: true });
+    await pay();
+    const refunds = await env.prisma.refund.findMany({ where: { invoiceId: inv.invoiceId } });
+    expect(refunds.map((r) => ({ amount: r.amount.toFixed(2), status: r.status }))).toEqual([{ amount: '24.00', status: 'due' }]);
   });
 
   test('no invoice yet is WrongStage; an unknown order is NotFound', async () => {

@@ -99,7 +99,7 @@ export async function startTestStack(opts: {
       connection: nativeConnection,
       namespace: config.temporalNamespace,
       taskQueue,
-      deps: { prisma, mailQueue: mail.queue, carriers: builtinCarrierAdapter },
+      deps: { prisma, mailQueue: mail.queue, carriers: builtinCarrierAdapter, policy: config.policy },
       dataConverter,
       workflowBundlePath: process.env.WORKFLOW_BUNDLE,
       activities,

@@ -36,3 +36,13 @@ export function dunningSchedule(dueDate: string, levels: DunningLevel[]): Dunnin
 export function outstanding(amount: string, paid: string): string {
   return fmt(Decimal.max(0, money(amount).minus(money(paid))));
 }
+
+/**
+ * What an invoice owes back to the customer: everything paid when it is void
+ * (the order was cancelled), else what was paid above its amount (an
+ * overpayment, or a change that lowered a paid total). 2 dp, at least 0.
+ */
+export function refundOwed(a: { amount: string; paid: string; void: boolean }): string {
+  const paid = money(a.paid);
+  return fmt(a.void ? paid : Decimal.max(0, paid.minus(money(a.amount))));
+}

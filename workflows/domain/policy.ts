@@ -96,6 +96,18 @@ export interface Policy {
    * carried over), so months of waiting never grow one history without bound.
    */
   maxHistoryEvents: number;
+  /**
+   * Sane windows for an order's dates (intake, corrections, change requests):
+   * an order date older than `maxOrderAge` or a requested delivery date more
+   * than `maxDeliveryHorizon` after today is a typo, refused naming the field.
+   */
+  orderDates: { maxOrderAge: string; maxDeliveryHorizon: string };
+  /**
+   * Exchange rates for credit exposure (workflows/domain/credit.ts): units of
+   * CNY for one unit of each currency. A customer's credit limit is in its own
+   * credit currency; every open amount is converted into it with these rates.
+   */
+  exchangeRates: Record<string, string>;
 }
 
 const stage = (
@@ -151,6 +163,8 @@ export const DEFAULT_POLICY: Policy = {
   shipLeadDays: 3,
   standardPaymentTerms: ['NET_30', 'PREPAYMENT'],
   maxHistoryEvents: 2000,
+  orderDates: { maxOrderAge: '365d', maxDeliveryHorizon: '730d' },
+  exchangeRates: { CNY: '1', USD: '7.10', EUR: '7.70', HKD: '0.91', JPY: '0.047' },
 };
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
@@ -217,6 +231,13 @@ export function policyProblems(p: Policy): string[] {
     problems.push('standardPaymentTerms: must list payment term codes defined in paymentTerms');
   if (!Number.isInteger(p.maxHistoryEvents) || p.maxHistoryEvents < 100)
     problems.push('maxHistoryEvents: must be a whole number of at least 100');
+  dur('orderDates.maxOrderAge', p.orderDates?.maxOrderAge);
+  dur('orderDates.maxDeliveryHorizon', p.orderDates?.maxDeliveryHorizon);
+  if (!isPlainObject(p.exchangeRates) || p.exchangeRates.CNY !== '1') problems.push('exchangeRates: CNY must be "1" (rates are CNY per unit)');
+  for (const [code, rate] of Object.entries(p.exchangeRates ?? {})) {
+    if (!/^[A-Z]{3}$/.test(code)) problems.push(`exchangeRates.${code}: currency codes are ISO 4217 (three capitals)`);
+    if (typeof rate !== 'string' || !/^\d+(\.\d+)?$/.test(rate) || Number(rate) <= 0) problems.push(`exchangeRates.${code}: must be a positive decimal string`);
+  }
   return problems;
 }
 
