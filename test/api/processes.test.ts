@@ -58,7 +58,8 @@ const alive = (pid: number) => {
 
 let supervisor: ChildProcess | undefined;
 afterAll(() => {
-  if (supervisor?.exitCode === null) supervisor.kill('SIGKILL');
+  // SIGTERM, not SIGKILL: the supervisor then stops its children too (a failed test leaves nothing running).
+  if (supervisor?.exitCode === null) supervisor.kill('SIGTERM');
 });
 
 it('the API reads .env when started alone; under the supervisor a killed API comes back alone; SIGINT stops all', async () => {
