@@ -51,6 +51,15 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
+// Before the stack's own afterAll (hooks run in the order they are declared): it still has its client.
+afterAll(async () => {
+  for (const id of strays) await stack.client.workflow.getHandle(id).terminate('test cleanup').catch(() => undefined);
+  await downApp?.close();
+  await upApp?.close();
+  await down?.connection.close();
+  await up?.connection.close();
+});
+
 useTestStack(async (started) => {
   stack = started;
   f = await createFixture(stack.prisma);
@@ -59,14 +68,6 @@ useTestStack(async (started) => {
   downApp = await buildApp({ config: stack.config, prisma: stack.prisma, temporal: down.client });
   upApp = await buildApp({ config: stack.config, prisma: stack.prisma, temporal: up.client });
   deps = { prisma: stack.prisma, client: up.client, taskQueue: stack.taskQueue, policy: stack.config.policy, databaseUrl: process.env.DATABASE_URL!, log };
-});
-
-afterAll(async () => {
-  for (const id of strays) await stack.client.workflow.getHandle(id).terminate('test cleanup').catch(() => undefined);
-  await downApp?.close();
-  await upApp?.close();
-  await down?.connection.close();
-  await up?.connection.close();
 });
 
 async function call(app: FastifyInstance, method: 'GET' | 'POST', url: string, body?: object, actor = 'sales', headers: Record<string, string> = {}) {
@@ -106,12 +107,12 @@ const alertsOf = (orderId: string) => stack.prisma.alert.findMany({ where: { ord
 
 describe('Temporal unreachable', () => {
   it('intake answers 503 within seconds, the order is saved and no workflow started', async () => {
+    // The app's first request compiles the route and opens database connections: warm it with one that stops before Temporal.
+    const cold = await call(downApp, 'POST', '/orders', intakeBody(f, { customerId: 'no-such-customer' }), 'sales', { 'idempotency-key': `test-${randomUUID()}` });
+    expect(cold.status).toBe(400);
     const { order, res } = await orphan();
-    // The first request of the app also compiles its route and opens database connections: time a second one too.
-    const warm = await orphan();
-    console.log(`intake with Temporal unreachable answered ${res.status} in ${res.ms} ms (first request), ${warm.res.ms} ms (second)`);
+    console.log(`intake with Temporal unreachable answered ${res.status} in ${res.ms} ms`);
     expect(res.ms).toBeLessThan(FAST_ENOUGH_MS);
-    expect(warm.res.ms).toBeLessThan(FAST_ENOUGH_MS);
     expect(res.body.message).toMatch(new RegExp(`Order ${order.orderNo} is saved .* started automatically`));
     expect(res.headers['retry-after']).toBe('5');
     expect(order).toMatchObject({ stage: 'sales_review', workflowStartedAt: null });
