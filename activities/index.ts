@@ -11,6 +11,7 @@
 import type { Transporter } from 'nodemailer';
 import type { PrismaClient } from '../generated/prisma/client';
 import type { CarrierAdapter } from './carriers/adapter';
+import type { CompanyProfile } from './documents/company';
 import { recordReview, recordTransition, raiseStageAlert } from './read-model';
 import { financeCheck, salesPrechecks } from './checks';
 import { reserveStock } from './inventory';
@@ -31,6 +32,8 @@ export interface ActivityDeps {
   /** From header, e.g. `"Sales Orders <orders@example.com>"`. */
   mailFrom: string;
   carriers: CarrierAdapter;
+  /** The company on the documents (COMPANY_FILE); DEFAULT_COMPANY when absent. */
+  company?: CompanyProfile;
 }
 
 export type { CarrierAdapter } from './carriers/adapter';

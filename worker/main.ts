@@ -20,7 +20,7 @@ async function main(): Promise<void> {
     connection,
     namespace: config.temporalNamespace,
     taskQueue: config.temporalTaskQueue,
-    deps: { prisma, mailer, mailFrom: config.mailFrom, carriers: builtinCarrierAdapter },
+    deps: { prisma, mailer, mailFrom: config.mailFrom, carriers: builtinCarrierAdapter, company: config.company },
     dataConverter: dataConverterFor(config.payloadCodecKeys),
     options: { shutdownGraceTime: '10s', maxCachedWorkflows: config.workerCachedWorkflows },
   });

@@ -7,6 +7,7 @@ import type { Role } from '../../workflows/domain/policy';
 import { notFound } from '../audit';
 import { sqlOf } from '../infra/db';
 import { sendOnce } from './outbox';
+import { documentsForEmail } from '../documents/attachments';
 import { render, type Lang, type TemplateName } from './templates';
 
 export interface SendCustomerEmailInput {
@@ -44,12 +45,15 @@ export async function sendCustomerEmail(
     ...a.data,
   };
   const mail = render(a.template, lang, data);
+  // The event's documents (contract, confirmation, delivery note, invoice) go with the mail.
+  const attachments = await documentsForEmail(deps, { orderId: order.id, template: a.template });
   return sendOnce(deps, {
     key: a.key,
     orderId: order.id,
     to: { name: order.name, address: order.email },
     template: a.template,
     ...mail,
+    attachments,
   });
 }
 

@@ -17,6 +17,7 @@ import { createHash } from 'node:crypto';
 import type { Transporter } from 'nodemailer';
 import type { PrismaClient } from '../../generated/prisma/client';
 import { sqlOf } from '../infra/db';
+import { attachmentsFor } from '../documents/attachments';
 
 export interface OutboxDeps {
   prisma: PrismaClient;
@@ -33,6 +34,8 @@ export interface OutboxMessage {
   subject: string;
   text: string;
   html?: string;
+  /** Ids of order_documents to attach (activities/documents/attachments.ts). */
+  attachments?: string[];
 }
 
 export interface OutboxResult {
@@ -56,17 +59,26 @@ export async function sendOnce(deps: OutboxDeps, m: OutboxMessage): Promise<Outb
   const sql = sqlOf(deps.prisma);
 
   await sql.execute(
-    `INSERT INTO email_outbox (id, key, order_id, to_address, subject, body, template, message_id, status)
-     VALUES (gen_random_uuid()::text, $1, $2, $3, $4, $5, $6, $7, 'pending')
+    `INSERT INTO email_outbox (id, key, order_id, to_address, subject, body, template, message_id, status, attachments)
+     VALUES (gen_random_uuid()::text, $1, $2, $3, $4, $5, $6, $7, 'pending', $8::jsonb)
      ON CONFLICT (key) DO NOTHING`,
-    [m.key, m.orderId ?? null, addressOf(m.to), m.subject, m.text, m.template, messageIdFor(m.key)],
+    [
+      m.key,
+      m.orderId ?? null,
+      addressOf(m.to),
+      m.subject,
+      m.text,
+      m.template,
+      messageIdFor(m.key),
+      m.attachments?.length ? JSON.stringify(m.attachments) : null,
+    ],
   );
 
   let smtpError: unknown;
   try {
     return await sql.transaction(async (tx) => {
-      const [row] = await tx.query<{ status: string; messageId: string }>(
-        `SELECT status, message_id FROM email_outbox WHERE key = $1 FOR UPDATE`,
+      const [row] = await tx.query<{ status: string; messageId: string; attachments: string[] | null }>(
+        `SELECT status, message_id, attachments FROM email_outbox WHERE key = $1 FOR UPDATE`,
         [m.key],
       );
       if (!row) throw new Error(`outbox row ${m.key} vanished`);
@@ -79,6 +91,8 @@ export async function sendOnce(deps: OutboxDeps, m: OutboxMessage): Promise<Outb
           text: m.text,
           html: m.html,
           messageId: row.messageId,
+          // The documents stored on the row when it was written (the first attempt's versions).
+          attachments: await attachmentsFor(tx, row.attachments),
         });
       } catch (err) {
         smtpError = err;

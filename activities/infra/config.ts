@@ -12,6 +12,7 @@ import { TASK_QUEUE } from '../../workflows/order/contract';
 import { DEFAULT_POLICY, resolvePolicy, type Policy } from '../../workflows/domain/policy';
 import { isDuration, parseDuration } from '../../workflows/domain/duration';
 import { keyId, parseCodecKey } from './codec';
+import { DEFAULT_COMPANY, companyProblems, resolveCompany, type CompanyProfile } from '../documents/company';
 
 export interface Config {
   /** PostgreSQL connection string (the Prisma pg adapter connects with it). */
@@ -42,6 +43,9 @@ export interface Config {
   rateLimitWindowMs: number;
   /** Workflows the worker keeps in memory between tasks (sticky cache); the rest replay from history when they wake. */
   workerCachedWorkflows: number;
+  /** The company on the documents: DEFAULT_COMPANY with COMPANY_FILE's keys over it. */
+  company: CompanyProfile;
+  companyFile?: string;
 }
 
 /** Every key with its default; `.env.example` mirrors this table. */
@@ -71,6 +75,8 @@ export const CONFIG_DEFAULTS = {
    * evicted from the cache replays its (short) history when it next wakes.
    */
   WORKER_CACHED_WORKFLOWS: '500',
+  /** JSON file of the company on the documents (name, address, bank, contract terms); unset: a placeholder company. */
+  COMPANY_FILE: '',
 } as const;
 
 export type ConfigKey = keyof typeof CONFIG_DEFAULTS;
@@ -201,6 +207,20 @@ export function loadConfig(env: Env = process.env): Config {
 
   const workerCachedWorkflows = count('WORKER_CACHED_WORKFLOWS', 'workflows', 500);
 
+  let company: CompanyProfile = DEFAULT_COMPANY;
+  let companyFile: string | undefined;
+  if (get('COMPANY_FILE')) {
+    companyFile = resolve(get('COMPANY_FILE'));
+    try {
+      const over: unknown = JSON.parse(readFileSync(companyFile, 'utf8'));
+      const bad = companyProblems(over);
+      for (const b of bad) problems.push(`COMPANY_FILE: ${b}`);
+      if (bad.length === 0) company = resolveCompany(over as Partial<CompanyProfile>);
+    } catch (err) {
+      problems.push(`COMPANY_FILE: "${get('COMPANY_FILE')}" is not a readable JSON file (${(err as Error).message})`);
+    }
+  }
+
   if (problems.length) throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);
 
   return {
@@ -220,6 +240,8 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimitMax,
     rateLimitWindowMs,
     workerCachedWorkflows,
+    company,
+    companyFile,
   };
 }
 
@@ -246,6 +268,7 @@ export function describeConfig(c: Config): Record<string, string | number> {
     RATE_LIMIT_MAX: c.rateLimitMax,
     RATE_LIMIT_WINDOW: `${c.rateLimitWindowMs / 1000}s`,
     WORKER_CACHED_WORKFLOWS: c.workerCachedWorkflows,
+    COMPANY_FILE: c.companyFile ?? '(placeholder company)',
     PAYLOAD_CODEC_KEY: `set (key id ${keyId(c.payloadCodecKeys[0])}${c.payloadCodecKeys.length > 1 ? `, +${c.payloadCodecKeys.length - 1} old` : ''})`,
   };
 }
