@@ -30,6 +30,8 @@ import customer from './routes/customer';
 import health from './routes/health';
 import holds from './routes/holds';
 import kpis from './routes/kpis';
+import documents from './routes/documents';
+import analysis from './routes/analysis';
 import logistics from './routes/logistics';
 import orders from './routes/orders';
 import payments from './routes/payments';
@@ -142,6 +144,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(risks);
   await app.register(audit);
   await app.register(kpis);
+  await app.register(documents);
+  await app.register(analysis);
   await app.register(auth);
   await app.register(codec);
 
