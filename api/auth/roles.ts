@@ -102,6 +102,11 @@ export const ROUTE_ACCESS: readonly RouteAccess[] = [
   // Documents (contract, confirmation, delivery note, invoice): who may see the order may read them.
   { method: 'GET', url: '/orders/:orderNo/documents', roles: ALL_STAFF, target: order },
   { method: 'GET', url: '/orders/:orderNo/documents/:docId.pdf', roles: ALL_STAFF, target: order },
+  // The contract signature step: sales records the customer's signature, finance confirms the terms.
+  { method: 'GET', url: '/orders/:orderNo/contract', roles: ALL_STAFF, target: order },
+  { method: 'GET', url: '/orders/:orderNo/contract/signature/scan', roles: ALL_STAFF, target: order },
+  { method: 'POST', url: '/orders/:orderNo/contract/signature', roles: SALES, target: order },
+  { method: 'POST', url: '/orders/:orderNo/contract/finance-confirmation', roles: FINANCE, target: order },
   // Reviews
   { method: 'POST', url: '/orders/:orderNo/reviews/sales', roles: SALES, target: order },
   { method: 'POST', url: '/orders/:orderNo/reviews/finance', roles: FINANCE, target: order },

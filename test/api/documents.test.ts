@@ -75,3 +75,55 @@ test('unknown orders and documents, and a document asked under another order, ar
   expect((await download(`/orders/${otherOrderNo}/documents/${id}.pdf`, 'sales')).statusCode).toBe(404);
   expect((await api(stack, 'GET', `/orders/${otherOrderNo}/documents`, undefined, 'sales')).body).toEqual({ items: [] });
 });
+
+describe('the contract signature step', () => {
+  const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('签字扫描件 scan body')]);
+  const body = (content: Buffer, fileName = '合同签字页.png') => ({
+    signedOn: '2026-11-03',
+    signer: '王经理',
+    scan: { fileName, contentBase64: content.toString('base64') },
+  });
+  const sign = (b: unknown, actor = 'sales', no = orderNo) => api(stack, 'POST', `/orders/${no}/contract/signature`, b, actor);
+
+  test('refuses scans that are not PDF, PNG or JPEG by content, or larger than 5 MiB; changes nothing', async () => {
+    const text = await sign(body(Buffer.from('just text, named .png'), 'fake.png'));
+    expect(text.status).toBe(400);
+    expect(text.body.field).toBe('scan.contentBase64');
+    const big = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(5 * 1024 * 1024 - 8)]);
+    const tooBig = await sign(body(big, 'big.pdf'));
+    expect(tooBig.status).toBe(413);
+    const future = await sign({ ...body(PNG), signedOn: '2999-01-01' });
+    expect([future.status, future.body.field]).toEqual([400, 'signedOn']);
+    expect((await api(stack, 'GET', `/orders/${orderNo}/contract`, undefined, 'sales')).body).toMatchObject({ signed: false, financeConfirmed: false, complete: false });
+  });
+
+  test('finance cannot confirm before the signature; no contract yet is 409', async () => {
+    expect((await api(stack, 'POST', `/orders/${orderNo}/contract/finance-confirmation`, {}, 'finance')).status).toBe(409);
+    expect((await sign(body(PNG), 'sales', otherOrderNo)).status).toBe(409);
+  });
+
+  test('sales records the signature, finance confirms the terms; once each', async () => {
+    const signed = await sign(body(PNG));
+    expect(signed.status).toBe(201);
+    const no = orderNo.replace(/^SO-/, '');
+    expect(signed.body).toMatchObject({
+      contract: { version: 1, docNo: `HT-${no}-V1` },
+      signature: { signedOn: '2026-11-03', signer: '王经理', scanType: 'image/png', scanSize: PNG.length, recordedBy: 'sales' },
+      signed: true,
+      financeConfirmed: false,
+      complete: false,
+    });
+    expect((await sign(body(PNG))).status).toBe(409);
+    expect((await sign(body(PNG), 'sales2')).status).toBe(404); // not their customer
+
+    const scan = await stack.app.inject({ method: 'GET', url: `/orders/${orderNo}/contract/signature/scan`, headers: await authHeaders(stack, 'auditor') });
+    expect(scan.statusCode).toBe(200);
+    expect(scan.headers['content-type']).toBe('image/png');
+    expect(scan.rawPayload.equals(PNG)).toBe(true);
+
+    const confirmed = await api(stack, 'POST', `/orders/${orderNo}/contract/finance-confirmation`, { comment: '账期与额度无误' }, 'finance');
+    expect(confirmed.status).toBe(200);
+    expect(confirmed.body).toMatchObject({ signed: true, financeConfirmed: true, complete: true, signature: { financeConfirmedBy: 'finance', financeComment: '账期与额度无误' } });
+    expect((await api(stack, 'POST', `/orders/${orderNo}/contract/finance-confirmation`, {}, 'finance')).status).toBe(409);
+  });
+});

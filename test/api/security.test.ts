@@ -78,6 +78,13 @@ const WALK: Record<string, (role: CallerRole) => Req> = {
   'GET /orders/:orderNo': () => ({ url: `/orders/${orderNo}` }),
   'GET /orders/:orderNo/documents': () => ({ url: `/orders/${orderNo}/documents` }),
   'GET /orders/:orderNo/documents/:docId.pdf': () => ({ url: `/orders/${orderNo}/documents/no-such-document.pdf` }),
+  'GET /orders/:orderNo/contract': () => ({ url: `/orders/${orderNo}/contract` }),
+  'GET /orders/:orderNo/contract/signature/scan': () => ({ url: `/orders/${orderNo}/contract/signature/scan` }),
+  'POST /orders/:orderNo/contract/signature': () => ({
+    url: `/orders/${UNKNOWN}/contract/signature`,
+    body: { signedOn: '2026-01-01', signer: '王经理', scan: { fileName: 'signed.pdf', contentBase64: Buffer.from('%PDF-1.4 walk').toString('base64') } },
+  }),
+  'POST /orders/:orderNo/contract/finance-confirmation': () => ({ url: `/orders/${UNKNOWN}/contract/finance-confirmation`, body: {} }),
   'POST /orders/:orderNo/correction': () => ({ url: `/orders/${UNKNOWN}/correction`, body: { changes: { requestedDeliveryDate: inDays(20) } } }),
   'POST /orders/:orderNo/reviews/sales': () => ({ url: `/orders/${UNKNOWN}/reviews/sales`, body: { decision: 'approve' } }),
   'POST /orders/:orderNo/reviews/finance': () => ({ url: `/orders/${UNKNOWN}/reviews/finance`, body: { decision: 'approve' } }),
