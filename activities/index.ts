@@ -25,6 +25,8 @@ import { recordHold } from './holds';
 import { computeProfit } from './profit';
 import { assessRisks } from './risk';
 import { archiveKpis, computeKpis } from './kpi';
+import { contractStatus } from './documents/signature';
+import { sqlOf } from './infra/db';
 
 export interface ActivityDeps {
   prisma: PrismaClient;
@@ -77,6 +79,8 @@ export function createActivities(deps: ActivityDeps) {
     assessRisks: (a: Args<typeof assessRisks>) => assessRisks(deps, a),
     computeKpis: (a: Args<typeof computeKpis>) => computeKpis(deps, a),
     archiveKpis: (a: Args<typeof archiveKpis>) => archiveKpis(deps, a),
+    /** The contract signature step's status (read-only). */
+    contractSignatureStatus: (a: { orderId: string }) => contractStatus(sqlOf(deps.prisma), a.orderId),
   };
 }
 

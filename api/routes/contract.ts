@@ -19,6 +19,7 @@ import {
 import { actorOf } from '../actor';
 import { HttpError, badRequest, notFound } from '../errors';
 import { DateOnly, FreeText, Line, Nullable, OrderNo, errors, todayIso } from '../schemas';
+import { contractSignatureChanged, orderWorkflowId } from '../../workflows/order/contract';
 
 const Params = Type.Object({ orderNo: OrderNo });
 const S = Type.String();
@@ -86,6 +87,19 @@ async function answer(p: Promise<ContractStatus>): Promise<ContractStatus> {
 }
 
 const contract: FastifyPluginAsyncTypebox = async (app) => {
+  /**
+   * Tells the order's workflow that the step changed. The write has been made
+   * and answered from the database; an order not waiting in the stage yet
+   * reads the status when it gets there, so a failed signal is only logged.
+   */
+  const tellWorkflow = async (orderNo: string, log: { warn(o: object, m: string): void }) => {
+    try {
+      await app.temporal.workflow.getHandle(orderWorkflowId(orderNo)).signal(contractSignatureChanged);
+    } catch (err) {
+      log.warn({ err, orderNo }, 'contract signature recorded; signalling the order workflow failed');
+    }
+  };
+
   app.get(
     '/orders/:orderNo/contract',
     {
@@ -128,6 +142,7 @@ const contract: FastifyPluginAsyncTypebox = async (app) => {
           at: new Date().toISOString(),
         }),
       );
+      await tellWorkflow(request.params.orderNo, request.log);
       return reply.status(201).send(status);
     },
   );
@@ -144,15 +159,18 @@ const contract: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Status, ...errors(400, 404, 409) },
       },
     },
-    async (request) =>
-      answer(
+    async (request) => {
+      const status = await answer(
         confirmContractTerms(sqlOf(app.prisma), {
           orderId: await orderIdOf(app.prisma, request.params.orderNo),
           comment: request.body.comment,
           actor: actorOf(request),
           at: new Date().toISOString(),
         }),
-      ),
+      );
+      await tellWorkflow(request.params.orderNo, request.log);
+      return status;
+    },
   );
 
   app.get(
