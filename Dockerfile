@@ -2,8 +2,9 @@
 # with different commands (see docker-compose.yml). TypeScript runs through tsx.
 FROM node:20-bookworm-slim
 
+# fonts-noto-cjk: the CJK font embedded in the PDF documents.
 RUN apt-get update \
-  && apt-get install -y --no-install-recommends ca-certificates openssl \
+  && apt-get install -y --no-install-recommends ca-certificates openssl fonts-noto-cjk \
   && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

@@ -11,6 +11,7 @@
 import type { PrismaClient } from '../generated/prisma/client';
 import type { CarrierAdapter } from './carriers/adapter';
 import type { Policy } from '../workflows/domain/policy';
+import type { CompanyProfile } from './documents/company';
 import { recordReview, recordStageDeadline, recordTransition, raiseStageAlert } from './read-model';
 import { financeCheck, salesPrechecks } from './checks';
 import { reserveStock } from './inventory';
@@ -24,6 +25,8 @@ import { recordHold } from './holds';
 import { computeProfit } from './profit';
 import { assessRisks } from './risk';
 import { archiveKpis, computeKpis } from './kpi';
+import { contractStatus } from './documents/signature';
+import { sqlOf } from './infra/db';
 
 export interface ActivityDeps {
   prisma: PrismaClient;
@@ -39,6 +42,8 @@ export interface ActivityDeps {
    * order (the exchange rates of credit exposure); default DEFAULT_POLICY.
    */
   policy?: Pick<Policy, 'exchangeRates'>;
+  /** The company on the documents (COMPANY_FILE); DEFAULT_COMPANY when absent. */
+  company?: CompanyProfile;
 }
 
 export type { CarrierAdapter } from './carriers/adapter';
@@ -82,6 +87,8 @@ export function createActivities(deps: ActivityDeps) {
     assessRisks: (a: Args<typeof assessRisks>) => assessRisks(deps, a),
     computeKpis: (a: Args<typeof computeKpis>) => computeKpis(deps, a),
     archiveKpis: (a: Args<typeof archiveKpis>) => archiveKpis(deps, a),
+    /** The contract signature step's status (read-only). */
+    contractSignatureStatus: (a: { orderId: string }) => contractStatus(sqlOf(deps.prisma), a.orderId),
   };
 }
 

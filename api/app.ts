@@ -32,6 +32,9 @@ import health from './routes/health';
 import holds from './routes/holds';
 import exceptions from './routes/exceptions';
 import kpis from './routes/kpis';
+import documents from './routes/documents';
+import analysis from './routes/analysis';
+import contract from './routes/contract';
 import logistics from './routes/logistics';
 import orders from './routes/orders';
 import payments from './routes/payments';
@@ -148,6 +151,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(risks);
   await app.register(audit);
   await app.register(kpis);
+  await app.register(documents);
+  await app.register(analysis);
+  await app.register(contract);
   await app.register(auth);
   await app.register(codec);
 

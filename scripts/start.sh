@@ -116,6 +116,10 @@ else
   note "using the Temporal server at ${CFG[TEMPORAL_ADDRESS]} (not local: not starting a dev server)"
 fi
 
+step "CJK font for the PDF documents"
+source "$ROOT/scripts/lib/fonts.sh"
+ensure_cjk_fonts || note "no CJK font: the worker cannot render the PDF documents until fonts-noto-cjk is installed"
+
 # --- 5. database -----------------------------------------------------------
 step "database (create if missing, migrate, seed)"
 "$TSX" scripts/db-setup.ts

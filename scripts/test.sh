@@ -26,6 +26,10 @@ step "PostgreSQL"
 export DATABASE_URL="${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/salesorder}"
 ensure_postgres "$DATABASE_URL" || die "no PostgreSQL to test against"
 
+step "CJK font for the PDF documents"
+source "$ROOT/scripts/lib/fonts.sh"
+ensure_cjk_fonts || die "no CJK font (fonts-noto-cjk) for the document tests"
+
 step "Temporal CLI"
 if [[ -n "${TEMPORAL_ADDRESS:-}" ]]; then
   echo "TEMPORAL_ADDRESS=$TEMPORAL_ADDRESS: tests use that server"

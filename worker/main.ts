@@ -28,7 +28,7 @@ async function main(): Promise<void> {
     connection,
     namespace: config.temporalNamespace,
     taskQueue: config.temporalTaskQueue,
-    deps: { prisma, mailQueue: config.mail.queue, carriers: builtinCarrierAdapter, policy: config.policy },
+    deps: { prisma, mailQueue: config.mail.queue, carriers: builtinCarrierAdapter, policy: config.policy, company: config.company },
     dataConverter: dataConverterFor(config.payloadCodecKeys),
     options: { shutdownGraceTime: '10s', maxCachedWorkflows: config.workerCachedWorkflows },
   });

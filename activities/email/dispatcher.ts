@@ -29,6 +29,7 @@ import { sqlOf } from '../infra/db';
 import type { Sql } from '../infra/sql';
 import { enqueueRoleMail } from './notify';
 import { OUTBOX_CHANNEL } from './outbox';
+import { attachmentsFor } from '../documents/attachments';
 import { staffMessage } from './templates';
 
 export interface DispatcherDeps {
@@ -71,6 +72,8 @@ interface ClaimedRow {
   template: string;
   messageId: string;
   attempts: number;
+  /** Ids of the stored documents to attach (null: none). */
+  attachments: string[] | null;
   /** The status before the claim: 'sending' when a dead sender's lease ran out. */
   was: string;
 }
@@ -137,7 +140,7 @@ export function startMailDispatcher(deps: DispatcherDeps, opts: DispatcherOption
        UPDATE email_outbox e
           SET status = 'sending', lease_until = now() + $3 * interval '1 millisecond', attempts = e.attempts + 1
          FROM due WHERE e.id = due.id
-       RETURNING e.id, e.key, e.order_id, e.to_address, e.to_name, e.subject, e.body, e.html, e.template, e.message_id, e.attempts, due.status AS was`,
+       RETURNING e.id, e.key, e.order_id, e.to_address, e.to_name, e.subject, e.body, e.html, e.template, e.message_id, e.attempts, e.attachments, due.status AS was`,
       [opts.queue, n, opts.leaseMs],
     );
   }
@@ -197,6 +200,8 @@ export function startMailDispatcher(deps: DispatcherDeps, opts: DispatcherOption
         text: row.body,
         html: row.html ?? undefined,
         messageId: row.messageId,
+        // The document versions stored on the row when it was queued (the event's versions).
+        attachments: await attachmentsFor(sql, row.attachments),
       });
     } catch (err) {
       if (isPermanentRefusal(err)) return fail(row, errorText(err));

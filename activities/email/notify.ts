@@ -10,6 +10,7 @@ import { notFound } from '../audit';
 import { sqlOf } from '../infra/db';
 import { asSql, type PrismaRaw, type Sql } from '../infra/sql';
 import { enqueueMail, type OutboxResult } from './outbox';
+import { documentsForEmail } from '../documents/attachments';
 import { render, type Lang, type TemplateName } from './templates';
 
 export interface SendCustomerEmailInput {
@@ -25,11 +26,19 @@ export interface SendCustomerEmailInput {
  * will carry; `sent: true` means queued (now or by an earlier attempt).
  */
 export async function sendCustomerEmail(deps: ActivityDeps, a: SendCustomerEmailInput): Promise<OutboxResult> {
-  return enqueueCustomerMail(sqlOf(deps.prisma), a, deps.mailQueue);
+  // The event's documents (contract, confirmation, delivery note, invoice) go with the mail:
+  // rendered and stored first, their ids on the outbox row, attached by the dispatcher.
+  const attachments = await documentsForEmail(deps, { orderId: a.orderId, template: a.template });
+  return enqueueCustomerMail(sqlOf(deps.prisma), a, deps.mailQueue, attachments);
 }
 
 /** The customer email of `sendCustomerEmail`, queued in the caller's transaction. */
-export async function enqueueCustomerMail(tx: Sql | PrismaRaw, a: SendCustomerEmailInput, queue?: string): Promise<OutboxResult> {
+export async function enqueueCustomerMail(
+  tx: Sql | PrismaRaw,
+  a: SendCustomerEmailInput,
+  queue?: string,
+  attachments?: string[],
+): Promise<OutboxResult> {
   const [order] = await asSql(tx).query<{
     id: string;
     orderNo: string;
@@ -58,6 +67,7 @@ export async function enqueueCustomerMail(tx: Sql | PrismaRaw, a: SendCustomerEm
     to: { name: order.name, address: order.email },
     template: a.template,
     queue,
+    attachments,
     ...render(a.template, lang, data),
   });
 }

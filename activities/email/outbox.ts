@@ -29,6 +29,8 @@ export interface OutboxMessage {
   html?: string;
   /** The dispatcher group that sends it (ActivityDeps.mailQueue); 'default' when absent. */
   queue?: string;
+  /** Ids of order_documents to attach (activities/documents/attachments.ts). */
+  attachments?: string[];
 }
 
 export interface OutboxResult {
@@ -58,10 +60,22 @@ export async function enqueueMail(tx: Sql | PrismaRaw, m: OutboxMessage): Promis
   const to = typeof m.to === 'string' ? { name: null, address: m.to } : m.to;
   const messageId = messageIdFor(m.key);
   await asSql(tx).execute(
-    `INSERT INTO email_outbox (id, key, order_id, to_address, to_name, subject, body, html, template, message_id, queue, status)
-     VALUES (gen_random_uuid()::text, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending')
+    `INSERT INTO email_outbox (id, key, order_id, to_address, to_name, subject, body, html, template, message_id, queue, status, attachments)
+     VALUES (gen_random_uuid()::text, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', $11::jsonb)
      ON CONFLICT (key) DO NOTHING`,
-    [m.key, m.orderId ?? null, to.address, to.name, m.subject, m.text, m.html ?? null, m.template, messageId, m.queue ?? DEFAULT_MAIL_QUEUE],
+    [
+      m.key,
+      m.orderId ?? null,
+      to.address,
+      to.name,
+      m.subject,
+      m.text,
+      m.html ?? null,
+      m.template,
+      messageId,
+      m.queue ?? DEFAULT_MAIL_QUEUE,
+      m.attachments?.length ? JSON.stringify(m.attachments) : null,
+    ],
   );
   return { sent: true, messageId };
 }

@@ -63,6 +63,7 @@ const STAGE_WORDS: Record<string, Record<Lang, string>> = {
   finance_review: { en: 'in finance review', zh: '财务审核中' },
   joint_review: { en: 'in joint review', zh: '联合评审中' },
   confirmation: { en: 'being confirmed', zh: '订单确认中' },
+  contract_signature: { en: 'awaiting the signed contract', zh: '待签订合同' },
   stock_preparation: { en: 'in stock preparation / production', zh: '备货生产中' },
   shipping: { en: 'being prepared for shipment', zh: '待发运' },
   in_transit: { en: 'in transit', zh: '运输中' },

@@ -12,6 +12,7 @@ import { TASK_QUEUE } from '../../workflows/order/contract';
 import { DEFAULT_POLICY, resolvePolicy, type Policy } from '../../workflows/domain/policy';
 import { isDuration, parseDuration } from '../../workflows/domain/duration';
 import { keyId, parseCodecKey } from './codec';
+import { DEFAULT_COMPANY, companyProblems, resolveCompany, type CompanyProfile } from '../documents/company';
 
 export interface Config {
   /** PostgreSQL connection string (the Prisma pg adapter connects with it). */
@@ -46,6 +47,9 @@ export interface Config {
   mail: MailDispatchConfig;
   /** How often the worker's reconciler looks for orders without a workflow (worker/reconciler.ts). */
   reconcileIntervalMs: number;
+  /** The company on the documents: DEFAULT_COMPANY with COMPANY_FILE's keys over it. */
+  company: CompanyProfile;
+  companyFile?: string;
 }
 
 export interface MailDispatchConfig {
@@ -110,6 +114,8 @@ export const CONFIG_DEFAULTS = {
   MAIL_POLL_INTERVAL: '1s',
   /** A duration: how often the worker looks for saved orders whose workflow was never started (worker/reconciler.ts). */
   RECONCILE_INTERVAL: '1m',
+  /** JSON file of the company on the documents (name, address, bank, contract terms); unset: a placeholder company. */
+  COMPANY_FILE: '',
 } as const;
 
 export type ConfigKey = keyof typeof CONFIG_DEFAULTS;
@@ -299,6 +305,19 @@ export function loadConfig(env: Env = withDotEnv()): Config {
   };
   if (mail.retryMaxMs < mail.retryMinMs) problems.push(`MAIL_RETRY_MAX: must not be shorter than MAIL_RETRY_MIN`);
   const reconcileIntervalMs = duration('RECONCILE_INTERVAL', 1000, '1m');
+  let company: CompanyProfile = DEFAULT_COMPANY;
+  let companyFile: string | undefined;
+  if (get('COMPANY_FILE')) {
+    companyFile = resolve(get('COMPANY_FILE'));
+    try {
+      const over: unknown = JSON.parse(readFileSync(companyFile, 'utf8'));
+      const bad = companyProblems(over);
+      for (const b of bad) problems.push(`COMPANY_FILE: ${b}`);
+      if (bad.length === 0) company = resolveCompany(over as Partial<CompanyProfile>);
+    } catch (err) {
+      problems.push(`COMPANY_FILE: "${get('COMPANY_FILE')}" is not a readable JSON file (${(err as Error).message})`);
+    }
+  }
 
   if (problems.length) throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);
 
@@ -321,6 +340,8 @@ export function loadConfig(env: Env = withDotEnv()): Config {
     workerCachedWorkflows,
     mail,
     reconcileIntervalMs,
+    company,
+    companyFile,
   };
 }
 
@@ -354,6 +375,7 @@ export function describeConfig(c: Config): Record<string, string | number> {
     MAIL_SEND_LEASE: `${c.mail.leaseMs / 1000}s`,
     MAIL_POLL_INTERVAL: `${c.mail.pollMs / 1000}s`,
     RECONCILE_INTERVAL: `${c.reconcileIntervalMs / 1000}s`,
+    COMPANY_FILE: c.companyFile ?? '(placeholder company)',
     PAYLOAD_CODEC_KEY: `set (key id ${keyId(c.payloadCodecKeys[0])}${c.payloadCodecKeys.length > 1 ? `, +${c.payloadCodecKeys.length - 1} old` : ''})`,
   };
 }

@@ -64,6 +64,8 @@ const ALL_STAFF: readonly Role[] = ROLES;
 const SALES: readonly Role[] = ['sales', 'sales_manager'];
 const FINANCE: readonly Role[] = ['finance', 'finance_manager'];
 const MANAGERS: readonly Role[] = ['sales_manager', 'finance_manager'];
+/** Who reads the sales analysis: marketing (its duty, SPEC 4.2), the managers, admin, auditors. */
+const ANALYSTS: readonly Role[] = ['marketing', 'sales_manager', 'finance_manager', 'admin', 'auditor'];
 /** Everyone who may change anything: auditors and marketing never write. */
 const WRITERS: readonly Role[] = ALL_STAFF.filter((r) => r !== 'auditor' && r !== 'marketing');
 
@@ -98,6 +100,14 @@ export const ROUTE_ACCESS: readonly RouteAccess[] = [
   { method: 'GET', url: '/orders', roles: ALL_STAFF },
   { method: 'GET', url: '/orders/:orderNo', roles: ALL_STAFF, target: order },
   { method: 'POST', url: '/orders/:orderNo/correction', roles: SALES, target: order },
+  // Documents (contract, confirmation, delivery note, invoice): who may see the order may read them.
+  { method: 'GET', url: '/orders/:orderNo/documents', roles: ALL_STAFF, target: order },
+  { method: 'GET', url: '/orders/:orderNo/documents/:docId.pdf', roles: ALL_STAFF, target: order },
+  // The contract signature step: sales records the customer's signature, finance confirms the terms.
+  { method: 'GET', url: '/orders/:orderNo/contract', roles: ALL_STAFF, target: order },
+  { method: 'GET', url: '/orders/:orderNo/contract/signature/scan', roles: ALL_STAFF, target: order },
+  { method: 'POST', url: '/orders/:orderNo/contract/signature', roles: SALES, target: order },
+  { method: 'POST', url: '/orders/:orderNo/contract/finance-confirmation', roles: FINANCE, target: order },
   // Reviews
   { method: 'POST', url: '/orders/:orderNo/reviews/sales', roles: SALES, target: order },
   { method: 'POST', url: '/orders/:orderNo/reviews/finance', roles: FINANCE, target: order },
@@ -157,6 +167,11 @@ export const ROUTE_ACCESS: readonly RouteAccess[] = [
   { method: 'GET', url: '/kpis', roles: ALL_STAFF },
   { method: 'GET', url: '/kpis/report.csv', roles: ALL_STAFF },
   { method: 'GET', url: '/kpis/report.html', roles: ALL_STAFF },
+  // Sales analysis for marketing (SPEC 11): marketing, the managers, admin and auditors.
+  { method: 'GET', url: '/analysis/summary', roles: ANALYSTS },
+  { method: 'GET', url: '/analysis/sales', roles: ANALYSTS },
+  { method: 'GET', url: '/analysis/top', roles: ANALYSTS },
+  { method: 'GET', url: '/analysis/customers', roles: ANALYSTS },
   // Callers and their tokens
   { method: 'GET', url: '/me', roles: ALL_STAFF },
   { method: 'GET', url: '/tokens', roles: ALL_STAFF },

@@ -83,7 +83,7 @@ export function kpiRows(r: PeriodKpis): KpiRow[] {
 }
 
 /** RFC 4180 field; a leading =, +, - or @ is quoted with ' so a spreadsheet never runs it as a formula. */
-function csvField(v: string): string {
+export function csvField(v: string): string {
   const safe = /^[=+\-@]/.test(v) && !/^-?\d/.test(v) ? `'${v}` : v;
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }

@@ -33,6 +33,8 @@ export interface CapturedMail {
   from: string;
   html: string | null;
   envelope: { from: string; to: string[] };
+  /** Attached files as received (documents: PDFs). */
+  attachments: { filename: string; contentType: string; content: Buffer }[];
 }
 
 export interface SmtpCapture {
@@ -163,5 +165,6 @@ function toCaptured(p: ParsedMail, envelope: { from: string; to: string[] }): Ca
     from: p.from?.text ?? envelope.from,
     html: typeof p.html === 'string' ? p.html : null,
     envelope,
+    attachments: p.attachments.map((a) => ({ filename: a.filename ?? '', contentType: a.contentType, content: a.content })),
   };
 }

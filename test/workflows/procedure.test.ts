@@ -73,9 +73,22 @@ test('joint review: a big order needs production, logistics and finance; all app
   await h.executeUpdate(jointReview, { args: [{ department: 'logistics', decision: 'approve', actor: 'logistics' }] });
   const last = await h.executeUpdate(jointReview, { args: [{ department: 'finance', decision: 'approve', actor: 'finance' }] });
   expect(last.pending).toEqual([]);
-  expect(['confirmation', 'stock_preparation', 'shipping']).toContain(last.stage);
   const decisions = await stack.prisma.reviewDecision.findMany({ where: { order: { orderNo }, stage: 'joint_review' } });
   expect(decisions.map((d) => d.department).sort()).toEqual(['finance', 'logistics', 'production']);
+
+  // A jointly reviewed order waits for the signed contract (policy contractSignature: joint_review).
+  await waitForStage(stack, orderNo, 'contract_signature');
+  const scan = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.from('signed contract scan')]);
+  const signed = await api(stack, 'POST', `/orders/${orderNo}/contract/signature`, {
+    signedOn: new Date().toISOString().slice(0, 10),
+    signer: '王经理',
+    scan: { fileName: 'signed.pdf', contentBase64: scan.toString('base64') },
+  }, 'sales');
+  expect(signed).toMatchObject({ status: 201, body: { signed: true, complete: false, contract: { version: 1 } } });
+  expect((await liveState(stack, orderNo)).stage).toBe('contract_signature'); // finance has not confirmed yet
+  const confirmed = await api(stack, 'POST', `/orders/${orderNo}/contract/finance-confirmation`, { comment: '条款无误' }, 'finance');
+  expect(confirmed).toMatchObject({ status: 200, body: { complete: true } });
+  await waitForState(stack, orderNo, (st) => ['stock_preparation', 'shipping'].includes(st.stage));
   await recordHistory(stack, orderNo, 'joint-review-approved');
 });
 

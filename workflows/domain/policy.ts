@@ -44,6 +44,7 @@ export const TIMED_STAGES = [
   'finance_review',
   'joint_review',
   'change_review',
+  'contract_signature',
   'stock_preparation',
   'awaiting_prepayment',
   'shipping',
@@ -108,6 +109,23 @@ export interface Policy {
    * credit currency; every open amount is converted into it with these rates.
    */
   exchangeRates: Record<string, string>;
+  /**
+   * Which orders wait for a signed contract (customer's signature recorded by
+   * sales, terms confirmed by finance) before stock preparation: those that
+   * needed joint review, all, or none. Optional: policy snapshots of orders
+   * started before the step existed have none, and never wait.
+   */
+  contractSignature?: ContractSignatureRule;
+}
+
+export const CONTRACT_SIGNATURE_RULES = ['joint_review', 'always', 'never'] as const;
+export type ContractSignatureRule = (typeof CONTRACT_SIGNATURE_RULES)[number];
+
+/** Whether an order waits in contract_signature before stock preparation. */
+export function contractSignatureRequired(p: Pick<Policy, 'contractSignature'>, jointReviewed: boolean): boolean {
+  if (p.contractSignature === 'always') return true;
+  if (p.contractSignature === 'joint_review') return jointReviewed;
+  return false;
 }
 
 const stage = (
@@ -139,6 +157,8 @@ export const DEFAULT_POLICY: Policy = {
     // failed stage's assignee and manager are reminded and alerted; it waits for a person
     // (retry or cancel), so its only timeout action is to keep waiting.
     exception: stage('4h', '4h', '1d', 'keep_waiting', 'sales', 'sales_manager'),
+    // The customer signs the contract (sales records it) and finance confirms its terms.
+    contract_signature: stage('3d', '2d', '7d', 'keep_waiting', 'sales', 'sales_manager'),
   },
   paymentTerms: {
     PREPAYMENT: { creditPeriod: '7d', prepayment: true },
@@ -165,6 +185,7 @@ export const DEFAULT_POLICY: Policy = {
   maxHistoryEvents: 2000,
   orderDates: { maxOrderAge: '365d', maxDeliveryHorizon: '730d' },
   exchangeRates: { CNY: '1', USD: '7.10', EUR: '7.70', HKD: '0.91', JPY: '0.047' },
+  contractSignature: 'joint_review',
 };
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
@@ -227,6 +248,8 @@ export function policyProblems(p: Policy): string[] {
   for (const key of ['jointReviewThreshold', 'minMargin', 'priceDeviation'] as const)
     if (typeof p[key] !== 'string' || !/^\d+(\.\d+)?$/.test(p[key])) problems.push(`${key}: must be a non-negative decimal string`);
   if (!Number.isInteger(p.shipLeadDays) || p.shipLeadDays < 0) problems.push('shipLeadDays: must be a whole number of days');
+  if (p.contractSignature !== undefined && !CONTRACT_SIGNATURE_RULES.includes(p.contractSignature))
+    problems.push(`contractSignature: must be one of ${CONTRACT_SIGNATURE_RULES.join(', ')}`);
   if (!Array.isArray(p.standardPaymentTerms) || p.standardPaymentTerms.some((t) => !(t in (p.paymentTerms ?? {}))))
     problems.push('standardPaymentTerms: must list payment term codes defined in paymentTerms');
   if (!Number.isInteger(p.maxHistoryEvents) || p.maxHistoryEvents < 100)

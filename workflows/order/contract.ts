@@ -6,7 +6,7 @@
  * each other, so a message is defined exactly once. Keep it free of I/O and
  * Node built-ins: it is bundled into the workflow sandbox.
  */
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { Policy } from '../domain/policy';
 
@@ -24,6 +24,8 @@ export const STAGES = [
   'finance_review',
   'joint_review',
   'confirmation',
+  /** Policy-dependent: the customer's signature and finance's confirmation of the contract (workflows/order/contract-signature.ts). */
+  'contract_signature',
   'stock_preparation',
   'awaiting_prepayment',
   'shipping',
@@ -327,6 +329,14 @@ export interface ResolveExceptionArgs {
 export const resolveException = defineUpdate<StageResult, [ResolveExceptionArgs]>('resolveException');
 
 export const getState = defineQuery<OrderState>('getState');
+
+/**
+ * The contract signature step changed in the database (sales recorded the
+ * customer's signature, or finance confirmed the terms): the workflow reads
+ * the step's status again. A signal: the API has already answered the caller
+ * from its own write, and a lost one is caught up when the stage is entered.
+ */
+export const contractSignatureChanged = defineSignal<[]>('contractSignatureChanged');
 
 /**
  * Failure types thrown by update validators and handlers. The API maps them

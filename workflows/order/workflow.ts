@@ -31,6 +31,7 @@ import { Interrupted, waitUntil } from './stage-clock';
 import { TERMINAL_STAGES, type OrderWorkflowInput, type OrderState, type Stage } from './contract';
 import { isStepFailure, OrderRun } from './run';
 import { registerHandlers } from './handlers';
+import { afterConfirmation, contractSignatureStage } from './contract-signature';
 
 export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderState> {
   const run = new OrderRun(input);
@@ -142,7 +143,11 @@ const STAGES: Record<RunnableStage, (run: OrderRun) => Promise<Stage>> = {
     }
     // Prepayment: the invoice goes out at confirmation and shipping waits for the money.
     if (run.term().prepayment) await run.issueInvoice(new Date(Date.now()).toISOString());
-    return 'stock_preparation';
+    return afterConfirmation(run);
+  },
+
+  async contract_signature(run) {
+    return contractSignatureStage(run);
   },
 
   async exception(run) {
