@@ -284,6 +284,9 @@ test('rule: a dispatch time a year back (or in the future) is refused; the ETA c
   // Dispatched later than booked: the ETA moved by the same amount, and the in-transit deadline follows it.
   expect(Date.parse(after.shipment!.eta)).toBeGreaterThan(Date.parse(before.shipment!.eta));
   expect(after.stage).toBe('in_transit');
+  // The stored in-transit deadline is the new ETA + delivery grace (1h in the test policy), not the policy's 10 days.
+  await waitForDbStage(orderNo, 'in_transit');
+  expect((await dbOrder(orderNo)).stageDeadline!.toISOString()).toBe(new Date(Date.parse(after.shipment!.eta) + 3_600_000).toISOString());
   // No dunning ladder at once: nothing overdue was sent.
   expect(await stack.prisma.dunningReminder.count({ where: { invoice: { order: { orderNo } } } })).toBe(0);
 });
@@ -325,4 +328,23 @@ test('rule: a second change request gets its own reminders (alert keys are per c
   }
   expect(keys.filter((k) => k.includes(first.body.changeId)).length).toBe(2);
   expect(keys.filter((k) => k.includes(second.body.changeId)).length).toBe(2);
+});
+
+test('rule: stock preparation stores the production plan\'s deadline (latest planned finish + grace), not the default limit', async () => {
+  const f = await createFixture(stack.prisma);
+  const orderNo = await placeOrder(stack, f, { lines: [{ productId: f.mtoProductId, quantity: 2, unitPrice: '6000.00', taxRate: '0.13' }] });
+  await approve(orderNo, 'sales');
+  await approve(orderNo, 'finance');
+  const state = await waitForState(stack, orderNo, (s) => s.stage === 'stock_preparation' && s.production.length > 0);
+  const latest = Math.max(...state.production.map((p) => Date.parse(p.plannedFinish)));
+  const expected = new Date(latest + 3_600_000).toISOString(); // + productionGrace (1h in the test policy)
+  const deadline = Date.now() + 30_000;
+  let stored = (await dbOrder(orderNo)).stageDeadline?.toISOString();
+  while (stored !== expected && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 200));
+    stored = (await dbOrder(orderNo)).stageDeadline?.toISOString();
+  }
+  expect(stored).toBe(expected);
+  const transition = await stack.prisma.stageTransition.findFirstOrThrow({ where: { order: { orderNo }, toStage: 'stock_preparation' } });
+  expect(transition.deadline!.toISOString()).toBe(expected);
 });
