@@ -22,6 +22,8 @@ async function main(): Promise<void> {
     taskQueue: config.temporalTaskQueue,
     deps: { prisma, mailer, mailFrom: config.mailFrom, carriers: builtinCarrierAdapter },
     dataConverter: dataConverterFor(config.payloadCodecKeys),
+    // A prebuilt bundle of workflows/ (the chaos run builds one for the workers it restarts); else bundled now.
+    workflowBundlePath: process.env.WORKFLOW_BUNDLE || undefined,
     options: { shutdownGraceTime: '10s', maxCachedWorkflows: config.workerCachedWorkflows },
   });
   console.log(`[worker] polling task queue "${config.temporalTaskQueue}" on ${config.temporalAddress} (namespace ${config.temporalNamespace})`);

@@ -41,6 +41,7 @@ export interface DriverStats {
   /** Agents that stopped on an error of the harness itself (not a refusal). */
   agentErrors: string[];
   started: number;
+  finished: number;
 }
 
 export interface DriverOptions {
@@ -73,7 +74,7 @@ const cents = (s: string | undefined | null): number => Math.round(Number(s ?? 0
 const money = (c: number): string => (c / 100).toFixed(2);
 
 export class Driver {
-  readonly stats: DriverStats = { commands: {}, pairs: [], orders: new Map(), agentErrors: [], started: 0 };
+  readonly stats: DriverStats = { commands: {}, pairs: [], orders: new Map(), agentErrors: [], started: 0, finished: 0 };
   private readonly http: HttpClient;
 
   constructor(apiUrl: string, private readonly o: DriverOptions) {
@@ -130,6 +131,8 @@ export class Driver {
           await this.agent(i);
         } catch (err) {
           this.stats.agentErrors.push(`order #${i}: ${errorText(err)}`);
+        } finally {
+          this.stats.finished += 1;
         }
       }
     });
@@ -272,7 +275,8 @@ export class Driver {
       ['dispatch', () => this.send('dispatch (late)', 'logistics', `${base}/dispatch`, {})],
       ['delivery', () => this.send('delivery (late)', 'logistics', `${base}/delivery`, {})],
     ];
-    const wrong = options.filter(([name]) => !stage.startsWith(name.split(' ')[0]));
+    const current: Record<string, string> = { sales_review: 'sales review', finance_review: 'finance review', joint_review: 'joint review', correction: 'correction', shipping: 'dispatch', in_transit: 'delivery' };
+    const wrong = options.filter(([name]) => name !== current[stage]);
     await rng.pick(wrong)[1]();
   }
 

@@ -12,7 +12,7 @@
  *   4. the invariants (test/chaos/invariants.ts) and a summary.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client as Pg } from 'pg';
@@ -51,7 +51,7 @@ export interface ChaosResult {
 
 interface PlannedFault {
   kind: 'worker-kill' | 'temporal-restart' | 'smtp-outage';
-  /** Fires once this share of the orders has been started. */
+  /** Fires once the run is this far (the larger of the command phase's time and the share of orders finished). */
   atShare: number;
   worker?: number;
   downMs: number;
@@ -75,7 +75,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   writeFileSync(policyFile, JSON.stringify(CHAOS_POLICY, null, 2));
   log(`run ${runId}: ${o.orders} orders, seed ${o.seed}, ${o.workers} workers, faults: ${o.workerKills} worker kills, ${o.serverRestarts} server restarts, SMTP outage ${o.smtpOutageS} s; logs in ${dir}`);
 
-  await setupDatabase({ databaseUrl: o.databaseUrl, recreate: true, log: (l) => log(`db: ${l}`) });
+  const [bundle] = await Promise.all([
+    workflowBundle(dir, log),
+    setupDatabase({ databaseUrl: o.databaseUrl, recreate: true, log: (l) => log(`db: ${l}`) }),
+  ]);
   const prisma = createPrisma(o.databaseUrl);
   let fixtures;
   try {
@@ -85,7 +88,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     await prisma.$disconnect();
   }
 
-  const system = new ChaosSystem({ dir, databaseUrl: o.databaseUrl, policyFile, codecKey: randomBytes(32).toString('base64'), workers: o.workers, log });
+  const system = new ChaosSystem({ dir, databaseUrl: o.databaseUrl, policyFile, codecKey: randomBytes(32).toString('base64'), workers: o.workers, bundle, log });
   const pg = new Pg({ connectionString: o.databaseUrl });
   const faults: FaultRecord[] = [];
   const seconds = { setup: 0, commands: 0, settle: 0, checks: 0, total: 0 };
@@ -120,7 +123,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     };
     // Worker kills and the server restart one after the other (a worker cannot start while the server is away);
     // the SMTP outage on its own timeline, so it can overlap them.
-    const due = (f: PlannedFault) => !driving || d.stats.started >= f.atShare * o.orders;
+    const due = (f: PlannedFault) => !driving || Math.max((Date.now() - t1) / (o.commandPhaseS * 1000), d.stats.finished / o.orders) >= f.atShare;
     const lane = async (items: PlannedFault[]) => {
       for (const f of items) {
         while (!due(f)) await sleep(250);
@@ -178,6 +181,19 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     await system.stop().catch((err) => log(`stop: ${errorText(err)}`));
     if (!o.keepLogs) rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The workflows bundled once (or the test run's bundle), so a restarted worker polls within seconds. */
+async function workflowBundle(dir: string, log: (l: string) => void): Promise<string> {
+  if (process.env.WORKFLOW_BUNDLE && existsSync(process.env.WORKFLOW_BUNDLE)) return process.env.WORKFLOW_BUNDLE;
+  const { bundleWorkflowCode } = await import('@temporalio/worker');
+  const started = Date.now();
+  const quiet = { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: (m: string) => log(`bundler: ${m}`) };
+  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quiet });
+  const file = join(dir, 'workflow-bundle.js');
+  writeFileSync(file, code);
+  log(`workflows bundled in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return file;
 }
 
 /**

@@ -79,6 +79,8 @@ export interface SystemOptions {
   policyFile: string;
   codecKey: string;
   workers: number;
+  /** Prebuilt workflow bundle for the workers (WORKFLOW_BUNDLE of worker/main.ts). */
+  bundle: string;
   log: Log;
 }
 
@@ -124,6 +126,7 @@ export class ChaosSystem {
       RATE_LIMIT_MAX: '100000000',
       RATE_LIMIT_WINDOW: '1m',
       LOG_LEVEL: 'warn',
+      WORKFLOW_BUNDLE: this.o.bundle,
     };
   }
 
@@ -235,14 +238,14 @@ export class ChaosSystem {
     const started = Date.now();
     const p = new Proc(`worker ${i}`, process.execPath, ['--import', 'tsx', 'worker/main.ts'], this.env(), join(this.o.dir, `worker-${i}.log`));
     this.workers[i] = p;
-    const deadline = Date.now() + 180_000;
+    const deadline = Date.now() + 300_000;
     for (;;) {
       if (p.exited) throw new Error(`${p.exited}; see ${join(this.o.dir, `worker-${i}.log`)}`);
       if (await this.polling(p.pid)) {
         this.o.log(`worker ${i} polling (pid ${p.pid}, ready in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
         return;
       }
-      if (Date.now() > deadline) throw new Error(`worker ${i} did not poll within 180 s; see ${join(this.o.dir, `worker-${i}.log`)}`);
+      if (Date.now() > deadline) throw new Error(`worker ${i} did not poll within 300 s; see ${join(this.o.dir, `worker-${i}.log`)}`);
       await sleep(500);
     }
   }
