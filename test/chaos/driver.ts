@@ -92,16 +92,26 @@ export class Driver {
     c.byStatus[k] = (c.byStatus[k] ?? 0) + 1;
   }
 
-  /** One command; a network error or timeout is status 0. */
+  /**
+   * One command; a network error or timeout is status 0. When the system says
+   * it is unavailable or did not answer in time (503, 504, no answer), the
+   * person repeats the same request once a little later, as people do.
+   */
   async send(kind: string, actor: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<HttpResult> {
-    let res: HttpResult;
-    try {
-      res = await this.http.request('POST', path, { actor, body: body ?? {}, headers, timeoutMs: 45_000 });
-    } catch (err) {
-      res = { status: 0, body: errorText(err), ms: 0 };
-    }
-    this.count(kind, res.status);
-    return res;
+    const once = async (k: string): Promise<HttpResult> => {
+      let res: HttpResult;
+      try {
+        res = await this.http.request('POST', path, { actor, body: body ?? {}, headers, timeoutMs: 45_000 });
+      } catch (err) {
+        res = { status: 0, body: errorText(err), ms: 0 };
+      }
+      this.count(k, res.status);
+      return res;
+    };
+    const res = await once(kind);
+    if (![0, 503, 504].includes(res.status) || kind === 'intake' || Date.now() > this.o.deadline) return res;
+    await sleep(3_000);
+    return once(`${kind} (repeated)`);
   }
 
   /** Two commands at the same moment. */
