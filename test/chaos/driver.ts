@@ -392,13 +392,25 @@ export class Driver {
         return this.send('delivery', rng.pick(PEOPLE.logistics), `${base}/delivery`, {});
       }
       default:
-        return this.exceptionStep(rng, base, stage);
+        return this.exceptionStep(rng, base, stage, orderNo);
     }
   }
 
-  /** An order that needs attention (the `exception` stage, once the workflow has it): someone resolves it. */
-  private async exceptionStep(_rng: Rng, _base: string, _stage: string): Promise<HttpResult | undefined> {
-    return undefined;
+  /**
+   * An order that needs attention (stage `exception`): someone retries the
+   * failed step or cancels the order; sometimes two people resolve it at once.
+   */
+  private async exceptionStep(rng: Rng, base: string, stage: string, orderNo?: string): Promise<HttpResult | undefined> {
+    if (stage !== 'exception') return undefined;
+    const resolve = (actor: string) => {
+      const action = rng.chance(0.6) ? 'retry' : 'cancel';
+      return this.send(`resolve exception (${action})`, actor, `${base}/exception`, { action, comment: `${action} (chaos)` });
+    };
+    if (orderNo && rng.chance(0.25)) {
+      await this.pair('resolve exception twice', orderNo, 'exclusive', () => resolve('sales_manager'), () => resolve('logistics'));
+      return undefined;
+    }
+    return resolve(rng.pick(['sales_manager', 'finance_manager', 'logistics', 'production']));
   }
 }
 

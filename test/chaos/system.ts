@@ -192,6 +192,8 @@ export class ChaosSystem {
         });
       },
     });
+    // A client killed mid-conversation (a worker's SIGKILL) resets its connection: expected here, not fatal.
+    this.smtp.server.on('error', (err) => this.o.log(`SMTP server: ${errorText(err)}`));
     this.smtpUp = true;
   }
 
