@@ -218,7 +218,14 @@ export async function checkInvariants(input: CheckInput): Promise<{ checks: Chec
     for (const t of transitions) byOrder.set(t.order_id, [...(byOrder.get(t.order_id) ?? []), t]);
     // Slot: the review stage's visit (the key carries the time the stage was entered), and the department.
     const slots = new Map<string, typeof decisions>();
+    const changeDecisions = new Map<string, typeof decisions>();
     for (const d of decisions) {
+      // A change request's reviews are not a stage visit: they are checked against the change below.
+      const change = /^change:([^:]+):/.exec(d.key);
+      if (change) {
+        changeDecisions.set(change[1], [...(changeDecisions.get(change[1]) ?? []), d]);
+        continue;
+      }
       const visit = d.key.startsWith(`${d.stage}:`) ? d.key.slice(d.stage.length + 1).replace(/:[a-z_]+$/, '') : d.key;
       const slot = `${d.order_id}|${d.stage}|${visit}`;
       slots.set(slot, [...(slots.get(slot) ?? []), d]);
@@ -252,11 +259,14 @@ export async function checkInvariants(input: CheckInput): Promise<{ checks: Chec
       `SELECT o.order_no, o.stage, c.id, c.status, c.reviews FROM change_requests c JOIN orders o ON o.id = c.order_id`,
     )).rows;
     for (const c of changes) {
-      const said = Object.values(c.reviews ?? {}).map((r) => r?.decision);
+      const rows = changeDecisions.get(c.id) ?? [];
+      const said = [...Object.values(c.reviews ?? {}).map((r) => r?.decision), ...rows.map((d) => d.decision)];
+      if (c.status === 'rejected' && rows.length > 0 && !rows.some((d) => d.decision === 'reject') && !isTerminal(c.stage))
+        violations.push(`${c.order_no}: change ${c.id} is rejected although every recorded review approved it (${rows.map((d) => d.department).join(', ')})`);
       if (['approved', 'applied'].includes(c.status) && said.includes('reject')) violations.push(`${c.order_no}: change ${c.id} is ${c.status} although a department rejected it`);
       if (c.status === 'under_review' && isTerminal(c.stage)) violations.push(`${c.order_no}: change ${c.id} still under review although the order is ${c.stage}`);
     }
-    checks.push({ name: 'every recorded decision matches the order\'s outcome; one decision per review slot; changes closed with their order', violations: limit(violations.sort()), note: `${decisions.length} decisions in ${slots.size} slots, ${changes.length} change requests` });
+    checks.push({ name: 'every recorded decision matches the order\'s outcome; one decision per review slot; changes closed with their order', violations: limit(violations.sort()), note: `${decisions.length} decisions in ${slots.size} review slots, ${changes.length} change requests` });
   }
 
   // --- Two people, one thing: at most one accepted ---------------------------------

@@ -226,7 +226,7 @@ async function settle(system: ChaosSystem, pg: Pg, timeoutMs: number, log: (l: s
         }
       }
     }));
-    const pending = (await pg.query<{ n: number }>(`SELECT COUNT(*)::int AS n FROM email_outbox WHERE status = 'pending'`)).rows[0].n;
+    const pending = (await pg.query<{ n: number }>(`SELECT COUNT(*)::int AS n FROM email_outbox WHERE status NOT IN ('sent', 'failed')`)).rows[0].n;
     if (pending > 0) busy.push(`${pending} outbox mails pending`);
     if (busy.length === 0) {
       if (++quietRounds >= 2) {
