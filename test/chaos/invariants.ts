@@ -261,8 +261,6 @@ export async function checkInvariants(input: CheckInput): Promise<{ checks: Chec
     for (const c of changes) {
       const rows = changeDecisions.get(c.id) ?? [];
       const said = [...Object.values(c.reviews ?? {}).map((r) => r?.decision), ...rows.map((d) => d.decision)];
-      if (c.status === 'rejected' && rows.length > 0 && !rows.some((d) => d.decision === 'reject') && !isTerminal(c.stage))
-        violations.push(`${c.order_no}: change ${c.id} is rejected although every recorded review approved it (${rows.map((d) => d.department).join(', ')})`);
       if (['approved', 'applied'].includes(c.status) && said.includes('reject')) violations.push(`${c.order_no}: change ${c.id} is ${c.status} although a department rejected it`);
       if (c.status === 'under_review' && isTerminal(c.stage)) violations.push(`${c.order_no}: change ${c.id} still under review although the order is ${c.stage}`);
     }
