@@ -155,7 +155,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       received: system.received,
       workerKills: system.workerKills,
       pairs: d.stats.pairs,
-      harnessErrors: d.stats.agentErrors,
+      harnessErrors: [...d.stats.agentErrors, ...faults.filter((f) => f.kind === 'fault error').map((f) => `fault not injected: ${f.detail}`)],
       deadProcesses: system.deadProcesses(),
     });
     if (!settled) checks.unshift({ name: 'the system settles after the faults (no work pending, outbox empty)', violations: unsettled, note: `waited ${o.settleTimeoutS} s` });
