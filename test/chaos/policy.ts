@@ -20,6 +20,7 @@ export const CHAOS_POLICY: PolicyOverrides = {
     awaiting_prepayment: clock('30s', '10s', '40s'),
     shipping: clock('25s', '10s', '40s'),
     in_transit: clock('25s', '10s', '40s'),
+    exception: clock('20s', '10s', '30s'),
   },
   paymentTerms: {
     PREPAYMENT: { creditPeriod: '40s', prepayment: true },
