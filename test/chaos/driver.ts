@@ -23,6 +23,8 @@ import type { ChaosFixtures } from './fixtures';
 export interface CommandCount {
   sent: number;
   byStatus: Record<string, number>;
+  /** A few distinct refusals (status and message), to read why. */
+  refusals: string[];
 }
 
 export interface ConflictPair {
@@ -85,11 +87,15 @@ export class Driver {
     this.http.close();
   }
 
-  private count(kind: string, status: number): void {
-    const c = (this.stats.commands[kind] ??= { sent: 0, byStatus: {} });
+  private count(kind: string, res: HttpResult): void {
+    const c = (this.stats.commands[kind] ??= { sent: 0, byStatus: {}, refusals: [] });
     c.sent += 1;
-    const k = status === 0 ? 'no answer' : String(status);
+    const k = res.status === 0 ? 'no answer' : String(res.status);
     c.byStatus[k] = (c.byStatus[k] ?? 0) + 1;
+    if (res.status >= 300 || res.status === 0) {
+      const message = `${k} ${String(typeof res.body === 'object' && res.body ? (res.body.message ?? JSON.stringify(res.body)) : res.body).replace(/SO-\d{4}-\d+/g, 'SO-…').slice(0, 140)}`;
+      if (c.refusals.length < 3 && !c.refusals.includes(message)) c.refusals.push(message);
+    }
   }
 
   /**
@@ -105,7 +111,7 @@ export class Driver {
       } catch (err) {
         res = { status: 0, body: errorText(err), ms: 0 };
       }
-      this.count(k, res.status);
+      this.count(k, res);
       return res;
     };
     const res = await once(kind);

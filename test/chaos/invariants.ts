@@ -282,6 +282,13 @@ export async function checkInvariants(input: CheckInput): Promise<{ checks: Chec
     checks.push({ name: 'of two conflicting commands at once, at most one is accepted (or both get the same answer)', violations: limit(violations), note: `${input.pairs.length} pairs sent: ${JSON.stringify(countBy(input.pairs.map((p) => p.kind)))}` });
   }
 
+  // A run in which nothing gets through proves nothing: some orders must have passed review.
+  {
+    const passed = (await pg.query<{ n: number }>(`SELECT COUNT(DISTINCT order_id)::int AS n FROM stage_transitions WHERE to_stage = 'confirmation'`)).rows[0].n;
+    const violations = orders.length >= 5 && passed === 0 ? [`none of ${orders.length} orders got past review (stages: ${JSON.stringify(stages)})`] : [];
+    checks.push({ name: 'the run made progress (orders got past review)', violations, note: `${passed} of ${orders.length} orders reached confirmation` });
+  }
+
   checks.push({ name: 'no process died on its own; the harness drove every order', violations: limit([...input.deadProcesses, ...input.harnessErrors]), note: '' });
   return { checks, stages };
 }

@@ -18,12 +18,14 @@ export interface ChaosOptions {
   databaseUrl: string;
   /** Keep the run's directory (process logs, the Temporal SQLite file). */
   keepLogs: boolean;
+  /** Print a few refusal messages per command kind. */
+  verbose: boolean;
   log: (line: string) => void;
 }
 
 export const USAGE =
   'usage: npm run chaos -- [--orders 20] [--seed 1] [--concurrency C] [--workers 2] [--worker-kills 3] [--server-restarts 1] ' +
-  '[--smtp-outage 20] [--command-phase 600] [--settle-timeout 240] [--keep-logs]';
+  '[--smtp-outage 20] [--command-phase 600] [--settle-timeout 240] [--keep-logs] [--verbose]';
 
 export function chaosDatabaseUrl(base: string | undefined, name = 'salesorder_chaos'): string {
   const u = new URL(base || 'postgresql://postgres@127.0.0.1:5432/salesorder');
@@ -38,7 +40,7 @@ export function parseChaosArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     const a = argv[i];
     if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}\n${USAGE}`);
     const [k, inline] = a.slice(2).split(/=(.*)/s, 2);
-    if (k === 'keep-logs' || k === 'help') flags.add(k);
+    if (k === 'keep-logs' || k === 'help' || k === 'verbose') flags.add(k);
     else if (inline !== undefined) args.set(k, inline);
     else if (i + 1 < argv.length) args.set(k, argv[++i]);
     else throw new Error(`--${k} needs a value\n${USAGE}`);
@@ -69,6 +71,7 @@ export function parseChaosArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     settleTimeoutS: int('settle-timeout', 240, 10),
     databaseUrl: env.CHAOS_DATABASE_URL || chaosDatabaseUrl(env.DATABASE_URL),
     keepLogs: flags.has('keep-logs'),
+    verbose: flags.has('verbose'),
     log: (line) => process.stdout.write(`[chaos] ${line}\n`),
   };
 }

@@ -11,11 +11,12 @@ const clock = (limit: string, escalateAfter: string, actionAfter: string) => ({ 
 
 export const CHAOS_POLICY: PolicyOverrides = {
   stages: {
-    sales_review: clock('20s', '10s', '30s'),
-    correction: clock('20s', '10s', '30s'),
-    finance_review: clock('20s', '10s', '30s'),
-    joint_review: clock('25s', '10s', '30s'),
-    change_review: clock('20s', '10s', '30s'),
+    // Long enough that a loaded two-core machine can still decide most reviews in time.
+    sales_review: clock('30s', '15s', '45s'),
+    correction: clock('30s', '15s', '45s'),
+    finance_review: clock('30s', '15s', '45s'),
+    joint_review: clock('30s', '15s', '45s'),
+    change_review: clock('30s', '15s', '45s'),
     stock_preparation: clock('25s', '10s', '40s'),
     awaiting_prepayment: clock('30s', '10s', '40s'),
     shipping: clock('25s', '10s', '40s'),

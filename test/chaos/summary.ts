@@ -15,7 +15,10 @@ export function formatSummary(r: ChaosResult): string {
   const statuses = (b: Record<string, number>) => Object.entries(b).sort().map(([s, n]) => `${s}:${n}`).join(' ');
   const accepted = Object.entries(total.byStatus).filter(([s]) => s.startsWith('2')).reduce((a, [, n]) => a + n, 0);
   lines.push(`commands: ${total.sent} sent, ${accepted} accepted, ${total.sent - accepted} refused or unanswered (${statuses(total.byStatus)})`);
-  for (const [kind, c] of Object.entries(r.commands).sort()) lines.push(`  ${kind.padEnd(28)} ${String(c.sent).padStart(5)}  ${statuses(c.byStatus)}`);
+  for (const [kind, c] of Object.entries(r.commands).sort()) {
+    lines.push(`  ${kind.padEnd(34)} ${String(c.sent).padStart(5)}  ${statuses(c.byStatus)}`);
+    if (o.verbose) for (const m of c.refusals) lines.push(`      ${m}`);
+  }
   lines.push(`faults injected (${r.faults.length}):`);
   for (const f of r.faults) lines.push(`  ${f.at.padStart(7)}  ${f.kind}: ${f.detail}`);
   lines.push('invariants:');
