@@ -13,7 +13,7 @@ import { formatSummary } from './summary';
 
 jest.setTimeout(420_000);
 
-const SHORT = ['--orders', '12', '--concurrency', '12', '--workers', '2', '--worker-kills', '2', '--server-restarts', '1', '--smtp-outage', '15', '--command-phase', '75', '--settle-timeout', '120'];
+const SHORT = ['--verbose', '--orders', '12', '--concurrency', '12', '--workers', '2', '--worker-kills', '2', '--server-restarts', '1', '--smtp-outage', '15', '--command-phase', '75', '--settle-timeout', '120'];
 
 async function chaos(seed: number): Promise<void> {
   const opts = parseChaosArgs([...SHORT, '--seed', String(seed)], process.env);
