@@ -220,7 +220,7 @@ export class ChaosSystem {
   private async startApi(): Promise<void> {
     const p = new Proc('api', process.execPath, ['--import', 'tsx', 'api/server.ts'], this.env(), join(this.o.dir, 'api.log'));
     this.api = p;
-    const deadline = Date.now() + 120_000;
+    const deadline = Date.now() + 300_000;
     for (;;) {
       if (p.exited) throw new Error(`${p.exited}; see ${join(this.o.dir, 'api.log')}`);
       try {
@@ -229,7 +229,7 @@ export class ChaosSystem {
         this.o.log(`API at ${this.apiUrl} (pid ${p.pid})`);
         return;
       } catch {
-        if (Date.now() > deadline) throw new Error(`the API did not answer within 120 s; see ${join(this.o.dir, 'api.log')}`);
+        if (Date.now() > deadline) throw new Error(`the API did not answer within 300 s; see ${join(this.o.dir, 'api.log')}`);
         await sleep(300);
       }
     }
