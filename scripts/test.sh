@@ -55,12 +55,14 @@ if [[ $# -gt 0 ]]; then
   exec npx jest "$@"
 fi
 
-# The bench's smoke mode starts its own worker and API processes per phase; on
-# two cores it starves (and is starved by) the other suites, so it runs alone,
-# after them.
-step "jest (every suite but the bench smoke)"
+# The bench's smoke mode and the chaos run start their own worker and API
+# processes (the chaos run its own Temporal server too); on two cores they
+# starve (and are starved by) the other suites, so each runs alone, after them.
+step "jest (every suite but the bench smoke and the chaos run)"
 status=0
-npx jest --testPathIgnorePatterns '/test/bench/' || status=$?
+npx jest --testPathIgnorePatterns '/test/bench/' '/test/chaos/' || status=$?
 step "jest test/bench (the benchmark's smoke mode, alone)"
 npx jest test/bench || status=$?
+step "jest test/chaos (the short fixed-seed chaos run, alone)"
+npx jest test/chaos || status=$?
 exit "$status"

@@ -30,6 +30,8 @@ async function main(): Promise<void> {
     taskQueue: config.temporalTaskQueue,
     deps: { prisma, mailQueue: config.mail.queue, carriers: builtinCarrierAdapter, policy: config.policy, company: config.company },
     dataConverter: dataConverterFor(config.payloadCodecKeys),
+    // A prebuilt bundle of workflows/ (the chaos run builds one for the workers it restarts); else bundled now.
+    workflowBundlePath: process.env.WORKFLOW_BUNDLE || undefined,
     options: { shutdownGraceTime: '10s', maxCachedWorkflows: config.workerCachedWorkflows },
   });
   console.log(`[worker] polling task queue "${config.temporalTaskQueue}" on ${config.temporalAddress} (namespace ${config.temporalNamespace})`);
