@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test suite (`npm test`, extra arguments go to jest: `npm test -- test/unit`).
-#   dependencies -> PostgreSQL running -> Temporal CLI built -> Prisma client
-#   -> type check (tsc --noEmit) -> jest
+#   dependencies -> PostgreSQL running -> Temporal CLI and server built -> Prisma client
+#   -> type check (tsc --noEmit) -> jest (then the bench smoke and the cluster tests, each alone)
 # jest's global setup then starts its own Temporal dev server on free ports
 # (unless TEMPORAL_ADDRESS is set) and recreates the database salesorder_test.
 # SKIP_TYPECHECK=1 skips the tsc step (jest itself only transpiles).
@@ -34,6 +34,11 @@ else
   echo "$(.tools/bin/temporal --version) (jest starts its own dev server on free ports)"
 fi
 
+# The failover tests (test/cluster) run the real Temporal server on PostgreSQL.
+step "Temporal server, temporal-sql-tool, UI server (test/cluster)"
+bash scripts/cluster.sh ensure
+echo "built in .tools/bin"
+
 step "Prisma client (prisma generate)"
 gen_out="$(CHECKPOINT_DISABLE=1 node_modules/.bin/prisma generate 2>&1)" || { echo "$gen_out" >&2; die "prisma generate failed"; }
 echo "$gen_out" | grep -E 'Generated Prisma Client' || echo "generated"
@@ -51,12 +56,15 @@ if [[ $# -gt 0 ]]; then
   exec npx jest "$@"
 fi
 
-# The bench's smoke mode starts its own worker and API processes per phase; on
-# two cores it starves (and is starved by) the other suites, so it runs alone,
-# after them.
-step "jest (every suite but the bench smoke)"
+# The bench's smoke mode starts its own worker and API processes per phase, and
+# the cluster's failover tests a Temporal server, two workers and two APIs; on
+# two cores they starve (and are starved by) the other suites, so each runs
+# alone, after them.
+step "jest (every suite but the bench smoke and the cluster failover tests)"
 status=0
-npx jest --testPathIgnorePatterns '/test/bench/' || status=$?
+npx jest --testPathIgnorePatterns '/test/(bench|cluster)/' || status=$?
 step "jest test/bench (the benchmark's smoke mode, alone)"
 npx jest test/bench || status=$?
+step "jest test/cluster (failover on the Temporal server on PostgreSQL, alone)"
+npx jest test/cluster || status=$?
 exit "$status"
