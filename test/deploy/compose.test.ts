@@ -48,11 +48,12 @@ describe('docker-compose.yml', () => {
 
   test('the schema check rejects a malformed file (so the check above can fail)', () => {
     const broken = loadCompose(read('docker-compose.yml'));
-    (broken.services.worker as Record<string, unknown>).deploy = { replicas: 'two' };
+    // A misspelt key and a condition compose does not know.
+    (broken.services.worker as Record<string, unknown>).replica = 2;
     (broken.services.api as Record<string, unknown>).depends_on = { migrate: { condition: 'service_finished' } };
     expect(validate(broken)).toBe(false);
-    const paths = (validate.errors ?? []).map((e) => e.instancePath);
-    expect(paths).toEqual(expect.arrayContaining(['/services/worker/deploy/replicas', '/services/api/depends_on/migrate/condition']));
+    const found = (validate.errors ?? []).map((e) => `${e.instancePath} ${e.params.additionalProperty ?? ''}`.trim());
+    expect(found).toEqual(expect.arrayContaining(['/services/worker replica', '/services/api/depends_on/migrate/condition']));
   });
 
   const appServices = Object.entries(compose.services).filter(([, s]) => s.build !== undefined);
@@ -115,6 +116,6 @@ describe('docker-compose.yml', () => {
 test('deploy/temporal/setup-namespace.sh creates exactly the contract\'s search attributes', () => {
   const list = /SEARCH_ATTRIBUTES="([^"]*)"/.exec(read('deploy/temporal/setup-namespace.sh'))![1].split(/\s+/).sort();
   const typeName = (t: string) => ({ KEYWORD: 'Keyword', DOUBLE: 'Double', INT: 'Int', BOOL: 'Bool', DATETIME: 'Datetime', TEXT: 'Text', KEYWORD_LIST: 'KeywordList' })[t];
-  const expected = Object.values(SA).map((k) => `${k.name}=${typeName(k.valueType)}`).sort();
+  const expected = Object.values(SA).map((k) => `${k.name}=${typeName(k.type)}`).sort();
   expect(list).toEqual(expected);
 });
