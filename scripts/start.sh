@@ -231,7 +231,7 @@ $(sed 's/^/    /' <<<"$DEMO_TOKENS")
 
   Try: curl -H "Authorization: Bearer $(awk '$1=="sales"{print $3}' <<<"$DEMO_TOKENS")" $API_URL/me
 
-  Logs below are prefixed [$(IFS=/; echo "${NAMES[*]}")]. Press Ctrl-C to stop.
+  Logs below are prefixed $(printf '[%s] ' "${NAMES[@]}")(one per process). Press Ctrl-C to stop.
 
 EOF
 
