@@ -25,13 +25,18 @@ setup() { # setup DATABASE temporal|visibility
   db="$1"
   versioned="$schema_dir/$2/versioned"
   [ -d "$versioned" ] || { echo "setup-schema: no schema directory $versioned" >&2; exit 1; }
-  # `create` fails on an existing database; any other failure shows in the next step.
-  sql --db "$db" create >/dev/null 2>&1 && echo "setup-schema: created database $db" || true
+  # `create` leaves an existing database alone; a real failure shows in the next steps.
+  sql --db "$db" create >/dev/null 2>&1 || true
   # Version 0.0 creates only the schema_version bookkeeping; it fails harmlessly
   # when that exists. update-schema then applies every versioned step not yet applied.
   sql --db "$db" setup-schema -v 0.0 >/dev/null 2>&1 || true
-  sql --db "$db" update-schema -d "$versioned" >/dev/null
-  echo "setup-schema: $db is at the $2 schema of $versioned"
+  # The tool logs every statement: show its output only when it fails.
+  if ! out="$(sql --db "$db" update-schema -d "$versioned" 2>&1)"; then
+    printf '%s\n' "$out" | tail -n 30 >&2
+    echo "setup-schema: upgrading $db failed" >&2
+    exit 1
+  fi
+  echo "setup-schema: $db is at $2 schema $(ls "$versioned" | sort -V | tail -n 1)"
 }
 
 setup "${TEMPORAL_DB_NAME:-temporal}" temporal
