@@ -52,7 +52,8 @@ function portFree(port: number): Promise<boolean> {
 /** `count` consecutive free ports (the server's internal ports are a range). */
 async function freeRange(count: number, avoid: Set<number>): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    // Below 32768: the server stores membership ports in a smallint column.
+    const base = 20_000 + Math.floor(Math.random() * 12_000);
     let ok = true;
     for (let p = base; p < base + count && ok; p++) ok = !avoid.has(p) && (await portFree(p));
     if (ok) return base;
