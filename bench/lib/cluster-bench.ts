@@ -7,8 +7,9 @@
  *             as `npm run start:cluster` runs it), one worker
  *   cluster2  the same server, two workers on the task queue
  *
- * The cluster's databases are the bench's own (temporal_bench,
- * temporal_visibility_bench, recreated). Each deployment gets a fresh bench
+ * The cluster's databases are the bench's own (temporal_bench_cluster,
+ * temporal_visibility_bench_cluster, recreated), as is the order database
+ * (salesorder_bench_cluster). Each deployment gets a fresh bench
  * database from runBench. Results: bench/results/<timestamp>-cluster.json.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -93,8 +94,8 @@ export async function runClusterBench(opts: BenchOptions): Promise<ClusterBenchR
     const cluster = await startCluster({
       dir,
       databaseUrl: opts.databaseUrl,
-      dbName: 'temporal_bench',
-      visibilityDbName: 'temporal_visibility_bench',
+      dbName: 'temporal_bench_cluster',
+      visibilityDbName: 'temporal_visibility_bench_cluster',
       log: (l) => log(`[cluster] ${l}`),
     });
     try {

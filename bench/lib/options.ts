@@ -57,7 +57,8 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     readRows: int('read-rows', smoke ? 1_000 : 100_000),
     readRequests: int('read-requests', smoke ? 5 : 200),
     temporalAddress: env.TEMPORAL_ADDRESS || undefined,
-    databaseUrl: benchDatabaseUrl(env.DATABASE_URL, 'salesorder_bench'),
+    // --cluster has a database of its own, so it never clobbers a plain bench run's.
+    databaseUrl: benchDatabaseUrl(env.DATABASE_URL, flags.has('cluster') ? 'salesorder_bench_cluster' : 'salesorder_bench'),
     resultsDir: resolve(__dirname, '../results'),
     profile: flags.has('profile'),
     cluster: flags.has('cluster'),
