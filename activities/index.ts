@@ -11,7 +11,7 @@
 import type { Transporter } from 'nodemailer';
 import type { PrismaClient } from '../generated/prisma/client';
 import type { CarrierAdapter } from './carriers/adapter';
-import { recordReview, recordTransition, raiseStageAlert } from './read-model';
+import { recordReview, recordStageDeadline, recordTransition, raiseStageAlert } from './read-model';
 import { financeCheck, salesPrechecks } from './checks';
 import { reserveStock } from './inventory';
 import { completeProduction, reportProductionProgress, scheduleProduction } from './production';
@@ -43,6 +43,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     recordTransition: (a: Args<typeof recordTransition>) => recordTransition(deps, a),
     raiseStageAlert: (a: Args<typeof raiseStageAlert>) => raiseStageAlert(deps, a),
+    recordStageDeadline: (a: Args<typeof recordStageDeadline>) => recordStageDeadline(deps, a),
     salesPrechecks: (a: Args<typeof salesPrechecks>) => salesPrechecks(deps, a),
     financeCheck: (a: Args<typeof financeCheck>) => financeCheck(deps, a),
     recordReview: (a: Args<typeof recordReview>) => recordReview(deps, a),

@@ -66,6 +66,31 @@ export async function recordTransition(deps: ActivityDeps, a: RecordTransitionIn
   });
 }
 
+export interface RecordStageDeadlineInput {
+  orderId: string;
+  /** The transition whose deadline this is: a later stage is never touched. */
+  seq: number;
+  deadline: string;
+}
+
+/**
+ * A stage whose limit is known only once it has started (stock preparation:
+ * the production plan's latest finish + grace) stores its real deadline, so
+ * lists, "where is it stuck" and the timeliness KPI do not count it overdue
+ * against the policy's default limit.
+ */
+export async function recordStageDeadline(deps: ActivityDeps, a: RecordStageDeadlineInput): Promise<void> {
+  const deadline = toDate(a.deadline, 'deadline').toISOString();
+  await sqlOf(deps.prisma).transaction(async (tx) => {
+    await tx.execute(`UPDATE stage_transitions SET deadline = $3::timestamp(3) WHERE order_id = $1 AND seq = $2`, [a.orderId, a.seq, deadline]);
+    await tx.execute(
+      `UPDATE orders SET stage_deadline = $3::timestamp(3)
+        WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM stage_transitions WHERE order_id = $1 AND seq > $2)`,
+      [a.orderId, a.seq, deadline],
+    );
+  });
+}
+
 export interface RecordReviewInput {
   orderId: string;
   orderNo: string;
@@ -107,7 +132,7 @@ export async function recordReview(deps: ActivityDeps, a: RecordReviewInput): Pr
 }
 
 /** Steps of a stage clock (they also set the order's escalation flag), and other early-warning events. */
-export type AlertLevel = 'warned' | 'reminded' | 'escalated' | 'timed_out' | 'overdue_payment';
+export type AlertLevel = 'warned' | 'reminded' | 'escalated' | 'timed_out' | 'overdue_payment' | 'exception';
 const CLOCK_LEVELS: readonly AlertLevel[] = ['warned', 'reminded', 'escalated', 'timed_out'];
 
 export interface RaiseStageAlertInput {
@@ -123,6 +148,7 @@ export interface RaiseStageAlertInput {
 const STAFF_KIND: Record<AlertLevel, StaffMessageKind> = {
   warned: 'warning',
   overdue_payment: 'alert',
+  exception: 'exception',
   reminded: 'reminder',
   escalated: 'escalation',
   timed_out: 'timeout',

@@ -29,6 +29,7 @@ import codec from './routes/codec';
 import customer from './routes/customer';
 import health from './routes/health';
 import holds from './routes/holds';
+import exceptions from './routes/exceptions';
 import kpis from './routes/kpis';
 import logistics from './routes/logistics';
 import orders from './routes/orders';
@@ -134,6 +135,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(reviews);
   await app.register(changes);
   await app.register(holds);
+  await app.register(exceptions);
   await app.register(production);
   await app.register(logistics);
   await app.register(payments);

@@ -334,7 +334,7 @@ export function render(template: TemplateName, lang: Lang, data: TemplateData): 
 // Staff notifications (English, internal)
 // ---------------------------------------------------------------------------
 
-export type StaffMessageKind = 'warning' | 'reminder' | 'escalation' | 'timeout' | 'alert';
+export type StaffMessageKind = 'warning' | 'reminder' | 'escalation' | 'timeout' | 'alert' | 'exception';
 
 const STAFF_SUBJECT: Record<StaffMessageKind, (orderNo: string, stage: string) => string> = {
   warning: (o, s) => `[Early warning] Order ${o}: the ${s} time limit is near`,
@@ -342,6 +342,7 @@ const STAFF_SUBJECT: Record<StaffMessageKind, (orderNo: string, stage: string) =
   escalation: (o, s) => `[Escalation] Order ${o} is overdue in ${s}`,
   timeout: (o, s) => `[Timeout] Order ${o} ran out of time in ${s}`,
   alert: (o, s) => `[Alert] Order ${o} (${s})`,
+  exception: (o, s) => `[Needs attention] Order ${o} is stopped in ${s}`,
 };
 
 const STAFF_LEAD: Record<StaffMessageKind, string> = {
@@ -350,6 +351,7 @@ const STAFF_LEAD: Record<StaffMessageKind, string> = {
   escalation: 'This order is still waiting after a reminder; it is escalated to you as the responsible manager.',
   timeout: 'The stage time limit, reminder and escalation have all run out; the timeout action has been taken.',
   alert: 'An early-warning alert was raised for this order.',
+  exception: 'A step of this order failed in a way retrying will not fix. Fix the cause, then retry the step or cancel the order (POST /orders/:orderNo/exception).',
 };
 
 export function staffMessage(

@@ -121,6 +121,8 @@ export const ROUTE_ACCESS: readonly RouteAccess[] = [
   { method: 'POST', url: '/orders/:orderNo/cancel', roles: ['sales', ...MANAGERS], target: order },
   { method: 'POST', url: '/orders/:orderNo/hold', roles: MANAGERS, target: order },
   { method: 'POST', url: '/orders/:orderNo/release', roles: MANAGERS, rule: 'creditHold', target: order },
+  // An order that needs attention (stage exception): the departments that run its steps and the managers.
+  { method: 'POST', url: '/orders/:orderNo/exception', roles: ['sales', 'finance', 'production', 'logistics', ...MANAGERS], target: order },
   // Production
   { method: 'POST', url: '/production-orders/:id/progress', roles: ['production'], target: { kind: 'productionOrder', param: 'id' } },
   { method: 'POST', url: '/production-orders/:id/complete', roles: ['production'], target: { kind: 'productionOrder', param: 'id' } },

@@ -48,6 +48,7 @@ export const TIMED_STAGES = [
   'awaiting_prepayment',
   'shipping',
   'in_transit',
+  'exception',
 ] as const;
 export type TimedStage = (typeof TIMED_STAGES)[number];
 
@@ -122,6 +123,10 @@ export const DEFAULT_POLICY: Policy = {
     awaiting_prepayment: stage('7d', '3d', '14d', 'cancel', 'finance', 'finance_manager'),
     shipping: stage('2d', '1d', '7d', 'keep_waiting', 'logistics', 'sales_manager'),
     in_transit: stage('10d', '2d', '30d', 'keep_waiting', 'logistics', 'sales_manager'),
+    // "Needs attention" (SPEC 3a): a step failed for a reason retrying will not fix. The
+    // failed stage's assignee and manager are reminded and alerted; it waits for a person
+    // (retry or cancel), so its only timeout action is to keep waiting.
+    exception: stage('4h', '4h', '1d', 'keep_waiting', 'sales', 'sales_manager'),
   },
   paymentTerms: {
     PREPAYMENT: { creditPeriod: '7d', prepayment: true },
@@ -184,6 +189,8 @@ export function policyProblems(p: Policy): string[] {
     if (!ROLES.includes(s.assignee)) problems.push(`stages.${name}.assignee: unknown role "${s.assignee}"`);
     if (!ROLES.includes(s.manager)) problems.push(`stages.${name}.manager: unknown role "${s.manager}"`);
   }
+  if (p.stages?.exception && p.stages.exception.timeoutAction !== 'keep_waiting')
+    problems.push('stages.exception.timeoutAction: must be keep_waiting (an exception waits for a person)');
   if (!isPlainObject(p.paymentTerms) || Object.keys(p.paymentTerms).length === 0)
     problems.push('paymentTerms: at least one payment term is required');
   for (const [code, t] of Object.entries(p.paymentTerms ?? {})) {

@@ -29,6 +29,8 @@ export const STAGES = [
   'shipping',
   'in_transit',
   'awaiting_payment',
+  /** "Needs attention" (SPEC 3a): a step failed for good; a person retries it or cancels the order. */
+  'exception',
   'closed',
   'rejected',
   'cancelled',
@@ -177,6 +179,16 @@ export interface ChangeState {
   status: 'under_review' | 'approved' | 'rejected' | 'applied';
 }
 
+/** Why an order is in the exception stage, and where it goes back to on "retry". */
+export interface ExceptionState {
+  /** The stage whose step failed ('cancelled' when the compensation of a cancellation failed). */
+  stage: Stage;
+  /** The step (activity or side loop) that failed. */
+  step: string;
+  message: string;
+  at: string;
+}
+
 export interface OrderState {
   orderNo: string;
   stage: Stage;
@@ -206,6 +218,8 @@ export interface OrderState {
   /** Dunning levels passed (sent, or skipped because paid). */
   remindersSent: number;
   outcome?: string;
+  /** Set while the order needs attention (stage 'exception'), and while a side loop's failure waits for it. */
+  exception?: ExceptionState;
   /** How many runs this order has had (continue-as-new keeps histories short). */
   run: number;
 }
@@ -303,6 +317,14 @@ export const reviewChange = defineUpdate<ChangeResult, [ChangeReviewArgs]>('revi
 export const cancelOrder = defineUpdate<StageResult, [ReasonArgs]>('cancelOrder');
 export const holdOrder = defineUpdate<StageResult, [ReasonArgs]>('holdOrder');
 export const releaseOrder = defineUpdate<StageResult, [ReasonArgs]>('releaseOrder');
+
+export interface ResolveExceptionArgs {
+  /** retry: run the failed step again (after fixing its data); cancel: cancel the order with compensation. */
+  action: 'retry' | 'cancel';
+  comment: string;
+  actor: string;
+}
+export const resolveException = defineUpdate<StageResult, [ResolveExceptionArgs]>('resolveException');
 
 export const getState = defineQuery<OrderState>('getState');
 

@@ -67,7 +67,20 @@ export interface Clock {
   held: () => boolean;
   interrupted: () => boolean;
   onStep: (step: ClockStep) => Promise<void>;
+  /**
+   * How to wait (default: `condition`). The main flow passes its own, which
+   * lets go of the command lock while it waits.
+   */
+  wait?: (fn: () => boolean, timeoutMs?: number, summary?: string) => Promise<boolean>;
 }
+
+const plainWait = async (fn: () => boolean, timeoutMs?: number, summary?: string): Promise<boolean> => {
+  if (timeoutMs === undefined) {
+    await condition(fn);
+    return true;
+  }
+  return summary ? condition(fn, timeoutMs, { summary }) : condition(fn, timeoutMs);
+};
 
 /**
  * Waits until `done()` holds, raising each step whose time comes first.
@@ -75,22 +88,25 @@ export interface Clock {
  * Throws Interrupted when `interrupted()` turns true first.
  */
 export async function waitWithClock(c: Clock): Promise<boolean> {
+  const wait = c.wait ?? plainWait;
   // The next step to raise: the first one beyond what was raised already (a resumed clock raises nothing twice).
   let next = c.steps.findIndex((s) => RANK[s.level] > RANK[c.raised()]);
   if (next < 0) next = c.steps.length;
   while (next < c.steps.length) {
     const fireAt = c.startedAt + c.heldMs() + c.steps.slice(0, next + 1).reduce((sum, s) => sum + s.after, 0);
-    const wait = fireAt - Date.now(); // workflow time: the sandbox makes Date deterministic
-    if (wait > 0) {
+    const delay = fireAt - Date.now(); // workflow time: the sandbox makes Date deterministic
+    if (delay > 0) {
       const step = c.steps[next];
-      const woke = await condition(() => c.done() || c.held() || c.interrupted(), wait, {
-        summary: `${c.stage}: ${step.level} (${step.role}) at ${new Date(fireAt).toISOString()}`,
-      });
+      const woke = await wait(
+        () => c.done() || c.held() || c.interrupted(),
+        delay,
+        `${c.stage}: ${step.level} (${step.role}) at ${new Date(fireAt).toISOString()}`,
+      );
       if (woke) {
         if (c.done()) return true;
         if (c.interrupted()) throw new Interrupted();
         // On hold: the clock stands still until release; the release adds to heldMs.
-        await condition(() => !c.held() || c.done() || c.interrupted());
+        await wait(() => !c.held() || c.done() || c.interrupted());
         continue;
       }
     }
@@ -101,7 +117,11 @@ export async function waitWithClock(c: Clock): Promise<boolean> {
 }
 
 /** Waits (with no clock) until done, unless interrupted first. */
-export async function waitUntil(done: () => boolean, interrupted: () => boolean): Promise<void> {
-  await condition(() => done() || interrupted());
+export async function waitUntil(
+  done: () => boolean,
+  interrupted: () => boolean,
+  wait: (fn: () => boolean) => Promise<unknown> = plainWait,
+): Promise<void> {
+  await wait(() => done() || interrupted());
   if (!done()) throw new Interrupted();
 }

@@ -6,25 +6,36 @@
  *
  * Shape: handlers are registered first (handlers.ts), then a stage machine
  * runs one stage function at a time; each returns the next stage. Waits throw
- * `Interrupted` when the order is cancelled, must re-plan after a change, or
- * should continue as new; the loop catches it and acts. Every activity is
- * idempotent, so a stage can be re-run from its start after continue-as-new.
+ * `Interrupted` when the order is cancelled, must re-plan after a change, has
+ * a failure to attend to, or should continue as new; the loop catches it and
+ * acts. Every activity is idempotent, so a stage can be re-run from its start
+ * (after continue-as-new, or when a person retries it after an exception).
+ *
+ * Every order ends (SPEC 3a):
+ * - one command path: the main flow holds the command lock except while it
+ *   waits; handlers and side loops take it for their steps (command-lock.ts);
+ * - a step that fails for good moves the order to the `exception` stage (a
+ *   named role, a clock, an update to retry or cancel), never fails the
+ *   workflow; only a bug in this code fails a workflow task;
+ * - side loops end on every way out (cancel, reject, close, continue-as-new).
  *
  * Determinism: no I/O here, time comes from the workflow's clock (the sandbox
  * makes Date deterministic), every side effect is an activity that takes an
  * idempotency key made here from the order id and a counter.
  */
-import { condition, continueAsNew } from '@temporalio/workflow';
+import { condition, continueAsNew, patched } from '@temporalio/workflow';
 import { dunningSchedule } from '../domain/billing';
 import { parseDuration } from '../domain/duration';
 import { requiresJointReview } from '../domain/risk';
 import { Interrupted, waitUntil } from './stage-clock';
 import { TERMINAL_STAGES, type OrderWorkflowInput, type OrderState, type Stage } from './contract';
-import { OrderRun } from './run';
+import { isStepFailure, OrderRun } from './run';
 import { registerHandlers } from './handlers';
 
 export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderState> {
   const run = new OrderRun(input);
+  // Orders started before the one command path replay with handlers interleaved as they ran then.
+  run.lock.enabled = patched('one-command-path');
   registerHandlers(run);
   const { state } = run;
 
@@ -32,33 +43,46 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
 
   let next: Stage = input.resume ? state.stage : 'sales_review';
   let enter = !input.resume; // a resumed run is already in its stage
-  while (!TERMINAL_STAGES.includes(next)) {
+  for (;;) {
     try {
+      // A cancellation is carried out here (unless its own compensation failed and waits for "retry").
+      if (run.cancelRequest && !state.exception) {
+        await run.compensateAndCancel();
+        break;
+      }
+      // Rejected and cancelled orders were recorded where they ended (run.stop, compensateAndCancel).
+      if (next === 'closed') await closeOrder(run);
+      if (TERMINAL_STAGES.includes(next)) break;
       if (enter) await run.transition(next);
       enter = true;
       await run.gate();
       next = await STAGES[next as RunnableStage](run);
     } catch (err) {
-      if (!(err instanceof Interrupted)) throw err;
-      if (run.cancelRequest) {
-        await run.compensateAndCancel();
-        break;
+      if (err instanceof Interrupted) {
+        if (run.exceptionPending()) {
+          next = 'exception'; // a side loop's step failed: attend to it first
+          continue;
+        }
+        if (run.cancelRequest) continue;
+        if (run.replanTo) {
+          // A change after confirmation left something to make or to pay.
+          next = run.replanTo;
+          run.replanTo = undefined;
+          continue;
+        }
+        if (run.continueAsNewDue()) {
+          // Same activation as the check, so no handler can start in between.
+          await continueAsNew<typeof orderWorkflow>({ ...input, resume: run.snapshot() });
+        }
+        throw err;
       }
-      if (run.replanRequested) {
-        // A change after confirmation left something to make: back to stock preparation.
-        run.replanRequested = false;
-        next = 'stock_preparation';
-        continue;
-      }
-      if (run.continueAsNewDue()) {
-        // Same activation as the check, so no handler can start in between.
-        await continueAsNew<typeof orderWorkflow>({ ...input, resume: run.snapshot() });
-      }
-      throw err;
+      // A failure recording the exception stage itself is not a business failure: let Temporal retry the task.
+      if (!isStepFailure(err) || (state.stage === 'exception' && !run.settled)) throw err;
+      run.noteFailure(err.activityType ?? 'step', err);
+      next = 'exception';
+      enter = true;
     }
   }
-  // Rejected and cancelled orders were recorded where they ended (run.stop, compensateAndCancel).
-  if (next === 'closed') await closeOrder(run);
   return run.finish();
 }
 
@@ -121,6 +145,10 @@ const STAGES: Record<RunnableStage, (run: OrderRun) => Promise<Stage>> = {
     return 'stock_preparation';
   },
 
+  async exception(run) {
+    return run.awaitResolution();
+  },
+
   async stock_preparation(run) {
     const { orderId } = run;
     const reservation = await run.act.reserveStock({ orderId });
@@ -145,7 +173,8 @@ const STAGES: Record<RunnableStage, (run: OrderRun) => Promise<Stage>> = {
           });
       }
     }
-    await run.waitForProduction();
+    const ended = await run.waitForProduction();
+    if (ended) return ended;
     return run.term().prepayment && !run.paidInFull ? 'awaiting_prepayment' : 'shipping';
   },
 
@@ -185,9 +214,18 @@ const STAGES: Record<RunnableStage, (run: OrderRun) => Promise<Stage>> = {
   async in_transit(run) {
     const { orderId, orderNo } = run;
     // Late past ETA + grace is an exception: the clock's first step is the late-delivery alert.
-    const eta = Date.parse(run.state.shipment!.eta) + parseDuration(run.policy.deliveryGrace);
-    const limitMs = Math.max(0, eta - Date.parse(run.state.stageEnteredAt));
-    await run.waitInStage('in_transit', () => run.deliveredAt !== undefined, limitMs);
+    const limitMs = run.inTransitLimitMs(Date.parse(run.state.stageEnteredAt));
+    const delivered = await run.waitInStage('in_transit', () => run.deliveredAt !== undefined, limitMs);
+    if (!delivered) {
+      // The goods are on the road: they can be neither rejected nor cancelled. A person must find them.
+      run.state.exception = {
+        stage: 'in_transit',
+        step: 'delivery',
+        message: `delivery of ${run.state.shipment!.trackingNo} was not confirmed by ETA ${run.state.shipment!.eta} + grace, reminder and escalation`,
+        at: new Date(Date.now()).toISOString(),
+      };
+      return 'exception';
+    }
     run.state.shipment!.deliveredAt = run.deliveredAt;
     await run.mail.sendCustomerEmail({ key: `delivered:${orderId}`, orderId, template: 'delivery_confirmation', data: { orderNo } });
     return run.paidInFull ? 'closed' : 'awaiting_payment';
@@ -195,7 +233,7 @@ const STAGES: Record<RunnableStage, (run: OrderRun) => Promise<Stage>> = {
 
   async awaiting_payment(run) {
     // No clock of its own: the dunning ladder (a side loop) is this stage's schedule.
-    await waitUntil(() => run.paidInFull, () => run.interrupted());
+    await waitUntil(() => run.paidInFull, () => run.interrupted(), (fn) => run.wait(fn));
     return 'closed';
   },
 };
@@ -207,65 +245,116 @@ async function closeOrder(run: OrderRun): Promise<void> {
 }
 
 /**
- * Loops that run beside the stages: the dunning ladder once an invoice is out,
- * and the customer's periodic progress update while the order is open.
+ * Loops that run beside the stages: the dunning ladder while an invoice is
+ * unpaid, the change under review, and the customer's periodic progress
+ * update while the order is open. Each takes the command lock for its steps
+ * and ends on every way out: the order ended (closed, rejected, cancelled),
+ * is being cancelled, or continues as new (the next run starts them again).
  */
 function startSideLoops(run: OrderRun): void {
   const open = () => !TERMINAL_STAGES.includes(run.state.stage) && !run.cancelRequest;
   const stopWaiting = () => !open() || run.continueAsNewDue();
 
-  // The dunning ladder: each level's reminder at its offset from the due date, until paid.
-  void (async () => {
-    await condition(() => run.state.invoice !== undefined || stopWaiting());
-    const invoice = run.state.invoice;
-    if (!invoice) return;
-    const levels = dunningSchedule(invoice.dueDate, run.policy.dunning);
-    const firstOverdue = levels.findIndex((l) => Date.parse(l.at) > Date.parse(invoice.dueDate));
-    for (let i = run.state.remindersSent; i < levels.length; i++) {
-      const level = levels[i];
-      const wait = Date.parse(level.at) - Date.now();
-      if (wait > 0) await condition(() => run.paidInFull || run.state.stage === 'cancelled' || run.continueAsNewDue(), wait, { summary: `dunning: ${level.code} at ${level.at}` });
-      if (run.paidInFull || run.state.stage === 'cancelled' || run.continueAsNewDue()) return;
-      if (i === firstOverdue)
-        // Early warning (one per invoice): the payment is overdue.
-        await run.act.raiseStageAlert({
-          orderId: run.orderId,
-          orderNo: run.orderNo,
-          key: `${run.orderId}:overdue:${invoice.invoiceId}`,
-          stage: run.state.stage,
-          level: 'overdue_payment',
-          role: 'finance',
-          message: `Invoice ${invoice.invoiceNo} was due on ${invoice.dueDate.slice(0, 10)} and is not paid (${invoice.paid} of ${invoice.amount}).`,
+  // The dunning ladder: each level's reminder at its offset from the due date, until paid. A change
+  // that raises a paid invoice's total reopens it, and the ladder goes on from where it stopped.
+  sideLoop(run, 'dunning', stopWaiting, async () => {
+    for (;;) {
+      await condition(() => (run.state.invoice !== undefined && !run.paidInFull) || stopWaiting());
+      if (stopWaiting()) return;
+      const invoice = run.state.invoice!;
+      const levels = dunningSchedule(invoice.dueDate, run.policy.dunning);
+      const firstOverdue = levels.findIndex((l) => Date.parse(l.at) > Date.parse(invoice.dueDate));
+      const settled = () => run.paidInFull || run.state.stage === 'cancelled' || run.continueAsNewDue();
+      for (let i = run.state.remindersSent; i < levels.length; i++) {
+        const level = levels[i];
+        const wait = Date.parse(level.at) - Date.now();
+        if (wait > 0) await condition(settled, wait, { summary: `dunning: ${level.code} at ${level.at}` });
+        if (settled()) break;
+        // Catching up (the worker was down, or the due date lies in the past): only the newest
+        // level that is due is sent, never the whole ladder at once.
+        const next = levels[i + 1];
+        if (next && !next.final && Date.parse(next.at) <= Date.now() && patched('dunning-catch-up')) {
+          run.state.remindersSent = i + 1;
+          continue;
+        }
+        await run.step(async () => {
+          if (i === firstOverdue)
+            // Early warning (one per invoice): the payment is overdue.
+            await run.act.raiseStageAlert({
+              orderId: run.orderId,
+              orderNo: run.orderNo,
+              key: `${run.orderId}:overdue:${invoice.invoiceId}`,
+              stage: run.state.stage,
+              level: 'overdue_payment',
+              role: 'finance',
+              message: `Invoice ${invoice.invoiceNo} was due on ${invoice.dueDate.slice(0, 10)} and is not paid (${invoice.paid} of ${invoice.amount}).`,
+            });
+          await run.mail.sendDunningReminder({ orderId: run.orderId, invoiceId: invoice.invoiceId, level: level.code, final: level.final });
+          run.state.remindersSent = i + 1;
         });
-      await run.mail.sendDunningReminder({ orderId: run.orderId, invoiceId: invoice.invoiceId, level: level.code, final: level.final });
-      run.state.remindersSent = i + 1;
+      }
+      if (run.state.stage === 'cancelled' || run.continueAsNewDue()) return;
+      // Paid (or every level sent): wait until it is paid, then for a reopening.
+      await condition(() => run.paidInFull || stopWaiting());
+      await condition(() => !run.paidInFull || stopWaiting());
     }
-  })();
+  });
 
   // Change requests: one at a time, each reviewed on its own clocks, then applied or refused.
-  void (async () => {
+  sideLoop(run, 'change review', stopWaiting, async () => {
     for (;;) {
       await condition(() => run.openChange() !== undefined || stopWaiting());
       const change = run.openChange();
       if (!change || stopWaiting()) return;
       await run.reviewAndApplyChange(change);
     }
-  })();
+  });
 
-  // Progress updates while the order is open (SPEC 3.8).
-  void (async () => {
+  // Progress updates while the order is open (SPEC 3.8). A progress mail that cannot be queued is
+  // skipped, never a reason to stop the order.
+  sideLoop(run, 'progress update', stopWaiting, async () => {
     const every = parseDuration(run.policy.progressUpdateInterval);
     for (;;) {
       if (await condition(stopWaiting, every, { summary: `progress update every ${run.policy.progressUpdateInterval}` })) return;
       if (run.state.hold) continue; // a held order has no progress to report
       const n = run.state.progressUpdatesSent + 1;
-      await run.mail.sendCustomerEmail({
-        key: `progress:${run.orderId}:${n}`,
-        orderId: run.orderId,
-        template: 'progress_update',
-        data: { orderNo: run.orderNo, stage: run.state.stage },
+      await run.step(async () => {
+        try {
+          await run.mail.sendCustomerEmail({
+            key: `progress:${run.orderId}:${n}`,
+            orderId: run.orderId,
+            template: 'progress_update',
+            data: { orderNo: run.orderNo, stage: run.state.stage },
+          });
+        } catch (err) {
+          if (!isStepFailure(err)) throw err;
+        }
+        run.state.progressUpdatesSent = n;
       });
-      run.state.progressUpdatesSent = n;
+    }
+  });
+}
+
+/**
+ * Runs a side loop so that it can never fail the workflow for a business
+ * reason: Interrupted ends it; a step that fails for good opens an exception
+ * (the main flow moves the order there) and the loop starts again once a
+ * person has resolved it (its steps are idempotent). Anything else is a bug
+ * and fails the workflow task, to be fixed by a deployment.
+ */
+function sideLoop(run: OrderRun, name: string, stopWaiting: () => boolean, body: () => Promise<void>): void {
+  void (async () => {
+    for (;;) {
+      try {
+        await body();
+        return;
+      } catch (err) {
+        if (err instanceof Interrupted) return;
+        if (!isStepFailure(err)) throw err;
+        run.noteFailure(name, err);
+        await condition(() => run.state.exception === undefined || stopWaiting());
+        if (stopWaiting()) return;
+      }
     }
   })();
 }
