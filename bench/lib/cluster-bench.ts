@@ -73,6 +73,13 @@ export async function runClusterBench(opts: BenchOptions): Promise<ClusterBenchR
     runs: {},
     errors: [],
   };
+  // Written after every deployment, so a run cut short keeps what finished.
+  const save = () => {
+    if (!opts.resultsDir) return;
+    mkdirSync(opts.resultsDir, { recursive: true });
+    result.resultFile ??= join(opts.resultsDir, `${result.startedAt.replace(/[:.]/g, '-')}-cluster.json`);
+    writeFileSync(result.resultFile, `${JSON.stringify(result, null, 2)}\n`);
+  };
   const one = async (name: Deployment, o: Partial<BenchOptions>) => {
     log(`===== ${name} =====`);
     try {
@@ -82,6 +89,22 @@ export async function runClusterBench(opts: BenchOptions): Promise<ClusterBenchR
       result.errors.push(...r.errors.map((e) => `${name}: ${e}`));
     } catch (err) {
       result.errors.push(`${name}: ${errorText(err)}`);
+    }
+    compare();
+    save();
+  };
+  const compare = () => {
+    const dev = result.figures.dev;
+    for (const name of DEPLOYMENTS) {
+      const f = result.figures[name];
+      if (!f || !dev) continue;
+      result.vsDev[name] = {
+        ordersPerSec: ratio(f.ordersPerSec, dev.ordersPerSec),
+        approvalP99Ms: ratio(f.approvalP99Ms, dev.approvalP99Ms),
+        cpuMsPerOrder: ratio(f.cpuMsPerOrder, dev.cpuMsPerOrder),
+        timerLatenessP99Ms: ratio(f.timerLatenessP99Ms, dev.timerLatenessP99Ms),
+        workerRssMaxMiB: ratio(f.workerRssMaxMiB, dev.workerRssMaxMiB),
+      };
     }
   };
 
@@ -110,25 +133,8 @@ export async function runClusterBench(opts: BenchOptions): Promise<ClusterBenchR
     rmSync(dir, { recursive: true, force: true });
   }
 
-  const dev = result.figures.dev;
-  for (const name of DEPLOYMENTS) {
-    const f = result.figures[name];
-    if (!f || !dev) continue;
-    result.vsDev[name] = {
-      ordersPerSec: ratio(f.ordersPerSec, dev.ordersPerSec),
-      approvalP99Ms: ratio(f.approvalP99Ms, dev.approvalP99Ms),
-      cpuMsPerOrder: ratio(f.cpuMsPerOrder, dev.cpuMsPerOrder),
-      timerLatenessP99Ms: ratio(f.timerLatenessP99Ms, dev.timerLatenessP99Ms),
-      workerRssMaxMiB: ratio(f.workerRssMaxMiB, dev.workerRssMaxMiB),
-    };
-  }
   result.finishedAt = new Date().toISOString();
-  if (opts.resultsDir) {
-    mkdirSync(opts.resultsDir, { recursive: true });
-    const file = join(opts.resultsDir, `${result.startedAt.replace(/[:.]/g, '-')}-cluster.json`);
-    writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
-    result.resultFile = file;
-  }
+  save();
   return result;
 }
 
