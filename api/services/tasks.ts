@@ -22,8 +22,16 @@ const jointReviewFor = (department: string): Prisma.OrderWhereInput => ({
   reviews: { none: { stage: 'joint_review', department } },
 });
 
+/** An order that needs attention (stage exception) waits for the roles it alerted: the failed stage's assignee and manager. */
+const exceptionFor = (role: Role): Prisma.OrderWhereInput => ({ stage: 'exception', alerts: { some: { kind: 'exception', role } } });
+
 /** Which orders wait for the role; null when none can. */
 export function taskFilter(role: Role, policy: Policy): Prisma.OrderWhereInput | null {
+  const own = stageFilter(role, policy);
+  return own ? { OR: [own, exceptionFor(role)] } : exceptionFor(role);
+}
+
+function stageFilter(role: Role, policy: Policy): Prisma.OrderWhereInput | null {
   switch (role) {
     case 'sales':
       return { stage: { in: ['sales_review', 'correction'] } };
@@ -49,6 +57,7 @@ export function taskFilter(role: Role, policy: Policy): Prisma.OrderWhereInput |
 
 /** What the role is to do with the order in its stage. */
 function taskName(role: Role, stage: string): string {
+  if (stage === 'exception') return 'resolve_exception';
   if (role === 'sales_manager' || role === 'finance_manager') return `escalated:${stage}`;
   switch (stage) {
     case 'sales_review':

@@ -96,6 +96,7 @@ const WALK: Record<string, (role: CallerRole) => Req> = {
   'POST /orders/:orderNo/cancel': () => ({ url: `/orders/${UNKNOWN}/cancel`, body: { reason: '客户取消' } }),
   'POST /orders/:orderNo/hold': () => ({ url: `/orders/${UNKNOWN}/hold`, body: { reason: '信用审查' } }),
   'POST /orders/:orderNo/release': () => ({ url: `/orders/${UNKNOWN}/release`, body: { reason: '审查通过' } }),
+  'POST /orders/:orderNo/exception': () => ({ url: `/orders/${UNKNOWN}/exception`, body: { action: 'retry', comment: '已修正' } }),
   'POST /production-orders/:id/progress': () => ({ url: '/production-orders/no-such-po/progress', body: { percent: 10 } }),
   'POST /production-orders/:id/complete': () => ({ url: '/production-orders/no-such-po/complete', body: { qcPassed: true } }),
   'POST /orders/:orderNo/dispatch': () => ({ url: `/orders/${UNKNOWN}/dispatch`, body: {} }),

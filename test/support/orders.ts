@@ -144,6 +144,9 @@ export const waitForStage = (stack: TestStack, orderNo: string, stage: Stage, ti
  * for the replay test that guards running orders against incompatible
  * workflow changes. Re-record only when behaviour changes on purpose.
  */
+/** Where new recordings go: one folder per workflow generation (v2: one command path, exception stage). */
+export const RECORDING_GENERATION = 'v2-one-command-path';
+
 export async function recordHistory(stack: TestStack, orderNo: string, name: string): Promise<void> {
   if (process.env.RECORD_HISTORIES !== '1') return;
   const { execFileSync } = await import('node:child_process');
@@ -155,7 +158,9 @@ export async function recordHistory(stack: TestStack, orderNo: string, name: str
     ['workflow', 'show', '--workflow-id', orderHandle(stack, orderNo).workflowId, '--address', stack.config.temporalAddress, '--namespace', stack.config.temporalNamespace, '--output', 'json'],
     { maxBuffer: 64 * 1024 * 1024 },
   );
-  const dir = join(__dirname, '..', 'replay', 'histories');
+  // Histories of the current workflow code go to their own folder; the older ones stay as they were
+  // recorded, so the replay test keeps proving that orders started on older code still replay.
+  const dir = join(__dirname, '..', 'replay', 'histories', RECORDING_GENERATION);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, `${name}.json`), json);
 }
