@@ -3,9 +3,19 @@
 #   dependencies -> PostgreSQL -> Temporal dev server -> database (create, migrate, seed)
 #   -> mail catcher, worker, API under scripts/supervise.ts (logs prefixed; a crashed
 #      process is restarted alone) -> banner with the URLs.
-# Ctrl-C stops the children (and the Temporal dev server if this script started it;
+# `npm run start:cluster` (--cluster): the production topology instead: the real
+# Temporal server on PostgreSQL with 4 history shards and its Web UI
+# (scripts/cluster.sh, deploy/), two workers, and two APIs on PORT and PORT+1.
+# Ctrl-C stops the children (and the Temporal server if this script started it;
 # KEEP_TEMPORAL=1 leaves it running). Settings: .env (see .env.example) or the environment.
 set -euo pipefail
+
+CLUSTER=0
+case "${1:-}" in
+  --cluster) CLUSTER=1 ;;
+  '') ;;
+  *) printf 'usage: %s [--cluster]\n' "$0" >&2; exit 2 ;;
+esac
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -99,7 +109,7 @@ cleanup() {
     for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
   fi
   if [[ $STARTED_TEMPORAL == 1 && "${KEEP_TEMPORAL:-0}" != 1 ]]; then
-    bash scripts/temporal.sh stop || true
+    if [[ $CLUSTER == 1 ]]; then bash scripts/cluster.sh stop || true; else bash scripts/temporal.sh stop || true; fi
   fi
   exit "$status"
 }
@@ -109,9 +119,20 @@ trap cleanup INT TERM EXIT
 step "Temporal"
 TEMPORAL_HOST="${CFG[TEMPORAL_ADDRESS]%:*}"
 TEMPORAL_PORT_FROM_ADDRESS="${CFG[TEMPORAL_ADDRESS]##*:}"
+API_HOST="${CFG[HOST]}"
+[[ "$API_HOST" == 0.0.0.0 || "$API_HOST" == '::' ]] && API_HOST=127.0.0.1
+API_URL="http://$API_HOST:${CFG[PORT]}"
+API2_URL="http://$API_HOST:$((CFG[PORT] + 1))"
 if is_local_host "$TEMPORAL_HOST"; then
   listening 127.0.0.1 "$TEMPORAL_PORT_FROM_ADDRESS" || STARTED_TEMPORAL=1
-  TEMPORAL_PORT="$TEMPORAL_PORT_FROM_ADDRESS" bash scripts/temporal.sh start
+  if [[ $CLUSTER == 1 ]]; then
+    # The Web UI decodes payloads through the first API's codec endpoint.
+    TEMPORAL_PORT="$TEMPORAL_PORT_FROM_ADDRESS" TEMPORAL_NAMESPACE="${CFG[TEMPORAL_NAMESPACE]}" \
+      TEMPORAL_UI_CODEC_ENDPOINT="$API_URL/codec" TEMPORAL_CORS_ORIGINS="$API_URL,$API2_URL" \
+      bash scripts/cluster.sh start
+  else
+    TEMPORAL_PORT="$TEMPORAL_PORT_FROM_ADDRESS" bash scripts/temporal.sh start
+  fi
 else
   note "using the Temporal server at ${CFG[TEMPORAL_ADDRESS]} (not local: not starting a dev server)"
 fi
@@ -153,34 +174,54 @@ else
   note "SMTP_URL points at $SMTP_HOST: mail goes there (no local catcher)"
 fi
 
-API_HOST="${CFG[HOST]}"
-[[ "$API_HOST" == 0.0.0.0 || "$API_HOST" == '::' ]] && API_HOST=127.0.0.1
-API_URL="http://$API_HOST:${CFG[PORT]}"
 if listening "$API_HOST" "${CFG[PORT]}"; then
   die "port ${CFG[PORT]} is already in use; stop what listens there or set PORT"
 fi
-PROCS[worker]="worker/main.ts"
-PROCS[api]="api/server.ts"
-SPEC="$(for name in "${!PROCS[@]}"; do printf '%s\n%s\n' "$name" "${PROCS[$name]}"; done |
-  node -e 'const l=require("fs").readFileSync(0,"utf8").split("\n");const o={};for(let i=0;i+1<l.length;i+=2)o[l[i]]=[process.argv[1],l[i+1]];console.log(JSON.stringify(o))' "$TSX")"
+API_URLS=("$API_URL")
+declare -A ENVS=()
+if [[ $CLUSTER == 1 ]]; then
+  listening "$API_HOST" "$((CFG[PORT] + 1))" && die "port $((CFG[PORT] + 1)) (the second API) is already in use; stop what listens there or set PORT"
+  # Two of each on one task queue: either worker runs any order, either API serves any request.
+  PROCS[worker-1]="worker/main.ts"
+  PROCS[worker-2]="worker/main.ts"
+  PROCS[api-1]="api/server.ts"
+  PROCS[api-2]="api/server.ts"
+  ENVS[api-2]="PORT=$((CFG[PORT] + 1))"
+  API_URLS+=("$API2_URL")
+else
+  PROCS[worker]="worker/main.ts"
+  PROCS[api]="api/server.ts"
+fi
+# The supervisor's spec: name -> command (with `env VAR=value` in front where a process needs its own setting).
+SPEC="$(for name in "${!PROCS[@]}"; do printf '%s\n%s\n%s\n' "$name" "${PROCS[$name]}" "${ENVS[$name]:-}"; done |
+  node -e 'const l=require("fs").readFileSync(0,"utf8").split("\n");const o={};for(let i=0;i+2<l.length;i+=3)o[l[i]]=l[i+2]?["env",l[i+2],process.argv[1],l[i+1]]:[process.argv[1],l[i+1]];console.log(JSON.stringify(o))' "$TSX")"
 "$TSX" scripts/supervise.ts "$SPEC" &
 PIDS+=("$!")
 NAMES+=("supervisor")
 
 # --- 7. wait for the API ---------------------------------------------------
 waited=0
-until http_ok "$API_URL/health"; do
+for url in "${API_URLS[@]}"; do
+until http_ok "$url/health"; do
   kill -0 "${PIDS[0]}" 2>/dev/null || die "the supervisor exited during start-up (see the lines above)"
-  ((waited >= 120)) && die "the API did not answer $API_URL/health within 120s"
+  ((waited >= 120)) && die "the API did not answer $url/health within 120s"
   sleep 1
   waited=$((waited + 1))
 done
+done
+if [[ $CLUSTER == 1 ]]; then
+  TOPOLOGY="Temporal server on PostgreSQL (4 history shards; log .data/cluster/temporal-server.log), 2 workers, 2 APIs"
+  API_LINE="$API_URL  and  $API2_URL  (either serves any request)"
+else
+  TOPOLOGY="Temporal dev server, 1 worker, 1 API"
+  API_LINE="$API_URL"
+fi
 
 cat <<EOF
 
-$(printf '\033[1;32m')  Sales order system is running$(printf '\033[0m')
+$(printf '\033[1;32m')  Sales order system is running$(printf '\033[0m')  ($TOPOLOGY)
 
-  API              $API_URL
+  API              $API_LINE
   API docs         $API_URL/docs
   Health           $API_URL/health
   Temporal UI      ${CFG[TEMPORAL_UI_URL]}
@@ -195,7 +236,7 @@ $(sed 's/^/    /' <<<"$DEMO_TOKENS")
 
   Try: curl -H "Authorization: Bearer $(awk '$1=="sales"{print $3}' <<<"$DEMO_TOKENS")" $API_URL/me
 
-  Logs below are prefixed [api], [worker], [mail]. Press Ctrl-C to stop.
+  Logs below are prefixed $(printf '[%s] ' "${!PROCS[@]}")(one per process). Press Ctrl-C to stop.
 
 EOF
 

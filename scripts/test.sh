@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test suite (`npm test`, extra arguments go to jest: `npm test -- test/unit`).
-#   dependencies -> PostgreSQL running -> Temporal CLI built -> Prisma client
-#   -> type check (tsc --noEmit) -> jest
+#   dependencies -> PostgreSQL running -> Temporal CLI and server built -> Prisma client
+#   -> type check (tsc --noEmit) -> jest (then the bench smoke and the cluster tests, each alone)
 # jest's global setup then starts its own Temporal dev server on free ports
 # (unless TEMPORAL_ADDRESS is set) and recreates the database salesorder_test.
 # SKIP_TYPECHECK=1 skips the tsc step (jest itself only transpiles).
@@ -38,6 +38,11 @@ else
   echo "$(.tools/bin/temporal --version) (jest starts its own dev server on free ports)"
 fi
 
+# The failover tests (test/cluster) run the real Temporal server on PostgreSQL.
+step "Temporal server, temporal-sql-tool, UI server (test/cluster)"
+bash scripts/cluster.sh ensure
+echo "built in .tools/bin"
+
 step "Prisma client (prisma generate)"
 gen_out="$(CHECKPOINT_DISABLE=1 node_modules/.bin/prisma generate 2>&1)" || { echo "$gen_out" >&2; die "prisma generate failed"; }
 echo "$gen_out" | grep -E 'Generated Prisma Client' || echo "generated"
@@ -55,14 +60,17 @@ if [[ $# -gt 0 ]]; then
   exec npx jest "$@"
 fi
 
-# The bench's smoke mode and the chaos run start their own worker and API
-# processes (the chaos run its own Temporal server too); on two cores they
-# starve (and are starved by) the other suites, so each runs alone, after them.
-step "jest (every suite but the bench smoke and the chaos run)"
+# The bench's smoke mode, the chaos run and the cluster's failover tests start
+# their own worker and API processes (the chaos run and the failover tests their
+# own Temporal server too); on two cores they starve (and are starved by) the
+# other suites, so each runs alone, after them.
+step "jest (every suite but the bench smoke, the chaos run and the cluster failover tests)"
 status=0
-npx jest --testPathIgnorePatterns '/test/bench/' '/test/chaos/' || status=$?
+npx jest --testPathIgnorePatterns '/test/(bench|chaos|cluster)/' || status=$?
 step "jest test/bench (the benchmark's smoke mode, alone)"
 npx jest test/bench || status=$?
 step "jest test/chaos (the short fixed-seed chaos run, alone)"
 npx jest test/chaos || status=$?
+step "jest test/cluster (failover on the Temporal server on PostgreSQL, alone)"
+npx jest test/cluster || status=$?
 exit "$status"

@@ -40,6 +40,8 @@ export interface BenchResult {
   machine: { cpus: number; cpuModel: string; memGiB: number; node: string; platform: string; loadAvgAtStart: number[]; loadAvgAtEnd?: number[] };
   options: Omit<BenchOptions, 'log' | 'databaseUrl' | 'orderBundle' | 'resultsDir'> & { database: string };
   temporal: { address: string; started: boolean };
+  /** Order workers per phase (bench --cluster). */
+  workers?: number;
   /** The pipeline and baseline of the round whose throughput ratio is the median (all details). */
   pipeline?: HappyPathResult;
   baseline?: HappyPathResult;
@@ -92,6 +94,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
       database: decodeURIComponent(db.pathname.slice(1)),
     },
     temporal: { address: '', started: false },
+    workers: opts.workers ?? 1,
     targets: [],
     seconds: {},
     errors,
@@ -140,7 +143,8 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
       runId,
       temporalAddress: server.address,
       temporalStarted: server.started,
-      temporalPid: server.pid,
+      temporalPid: server.pid ?? opts.temporalPid,
+      workers: opts.workers,
       temporal,
       smtpUrl: smtp.url,
       smtpReceived: smtp.received,

@@ -30,6 +30,12 @@ export interface BenchOptions {
   readRequests: number;
   /** Reuse this Temporal server when it answers; else one is started. */
   temporalAddress?: string;
+  /** The reused server's pid, so its CPU is counted (bench --cluster). */
+  temporalPid?: number;
+  /** Order workers per phase (default 1). */
+  workers?: number;
+  /** bench --cluster: pipeline and scale on the dev server, then on the cluster with one worker and with two (bench/lib/cluster-bench.ts). */
+  cluster?: boolean;
   /** The bench's own database (recreated). */
   databaseUrl: string;
   /** A prebuilt bundle of workflows/index.ts (else bundled now). */
@@ -50,6 +56,8 @@ export interface Ctx {
   /** True when the bench started the Temporal server (and its pid). */
   temporalStarted: boolean;
   temporalPid?: number;
+  /** Order workers per phase (pipeline and scale): 1, or 2 in bench --cluster's second run. */
+  workers?: number;
   temporal: Client;
   smtpUrl: string;
   smtpReceived(): number;

@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { PHASES, type BenchOptions, type Phase } from './context';
 import { defaultLog } from './util';
 
-export const USAGE = 'usage: npm run bench -- [--orders N] [--concurrency C] [--warmup W] [--rounds R] [--smoke] [--only pipeline,baseline,scale,read] [--scale-orders N] [--scale-timed K] [--scale-deadline 2m] [--scale-concurrency C] [--read-rows N] [--read-requests N] [--worker-options JSON] [--profile]';
+export const USAGE = 'usage: npm run bench -- [--orders N] [--concurrency C] [--warmup W] [--rounds R] [--smoke] [--only pipeline,baseline,scale,read] [--scale-orders N] [--scale-timed K] [--scale-deadline 2m] [--scale-concurrency C] [--read-rows N] [--read-requests N] [--worker-options JSON] [--profile] [--cluster]';
 
 export function benchDatabaseUrl(base: string | undefined, name: string): string {
   const u = new URL(base || 'postgresql://postgres@127.0.0.1:5432/salesorder');
@@ -20,7 +20,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     const a = argv[i];
     if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}\n${USAGE}`);
     const [k, inline] = a.slice(2).split(/=(.*)/s, 2);
-    if (k === 'smoke' || k === 'help' || k === 'profile') flags.add(k);
+    if (k === 'smoke' || k === 'help' || k === 'profile' || k === 'cluster') flags.add(k);
     else if (inline !== undefined) args.set(k, inline);
     else if (i + 1 < argv.length) args.set(k, argv[++i]);
     else throw new Error(`--${k} needs a value\n${USAGE}`);
@@ -39,7 +39,8 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     if (!Number.isInteger(n) || n < min) throw new Error(`--${k} must be a whole number >= ${min}`);
     return n;
   };
-  const only = (args.get('only') ?? PHASES.join(',')).split(',').map((s) => s.trim()).filter(Boolean) as Phase[];
+  // --cluster compares Temporal deployments on the order pipeline and the waiting orders.
+  const only = (args.get('only') ?? (flags.has('cluster') ? 'pipeline,scale' : PHASES.join(','))).split(',').map((s) => s.trim()).filter(Boolean) as Phase[];
   for (const p of only) if (!PHASES.includes(p)) throw new Error(`--only: unknown phase ${p} (${PHASES.join(', ')})`);
   const concurrency = int('concurrency', smoke ? 3 : 50);
   return {
@@ -47,7 +48,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     orders: int('orders', smoke ? 3 : 200),
     concurrency,
     warmup: int('warmup', smoke ? 0 : 20, 0),
-    rounds: int('rounds', smoke ? 1 : 3),
+    rounds: int('rounds', smoke || flags.has('cluster') ? 1 : 3),
     only,
     scaleOrders: int('scale-orders', smoke ? 50 : 10_000),
     scaleTimed: int('scale-timed', smoke ? 1_000_000 : 1_000),
@@ -56,9 +57,11 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     readRows: int('read-rows', smoke ? 1_000 : 100_000),
     readRequests: int('read-requests', smoke ? 5 : 200),
     temporalAddress: env.TEMPORAL_ADDRESS || undefined,
-    databaseUrl: benchDatabaseUrl(env.DATABASE_URL, 'salesorder_bench'),
+    // --cluster has a database of its own, so it never clobbers a plain bench run's.
+    databaseUrl: benchDatabaseUrl(env.DATABASE_URL, flags.has('cluster') ? 'salesorder_bench_cluster' : 'salesorder_bench'),
     resultsDir: resolve(__dirname, '../results'),
     profile: flags.has('profile'),
+    cluster: flags.has('cluster'),
     workerOptions: args.has('worker-options') ? JSON.parse(args.get('worker-options')!) : undefined,
     log: defaultLog,
   };

@@ -13,6 +13,7 @@ import { intakeBody } from '../lib/fixtures';
 import { HttpClient } from '../lib/http';
 import { dbCounters, type DbCounters } from '../lib/pg';
 import { startChild, type Child } from '../lib/procs';
+import { startWorkers } from '../lib/workers';
 import { cpuSeconds, errorText, postgresCpuSeconds } from '../lib/util';
 
 export interface HappyPathResult extends DriveResult {
@@ -46,16 +47,17 @@ export async function runHappyPath(ctx: Ctx, system: 'pipeline' | 'baseline', ro
         ? orderEnv(ctx, taskQueue)
         : { BENCH_KIND: 'bare', TEMPORAL_ADDRESS: ctx.temporalAddress, TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: taskQueue, BENCH_BUNDLE: ctx.bareBundle, BENCH_WORKER_OPTIONS: opts.workerOptions ? JSON.stringify(opts.workerOptions) : '' };
     const profileDir = (kind: string) => (opts.profile ? join(ctx.tmpDir, 'profiles', `${system}-${kind}`) : undefined);
+    // bench --cluster runs the pipeline with one worker and with two (ctx.workers).
     const [worker, api] = await Promise.all([
-      startChild(`${system} worker`, 'worker.ts', env, log, { profileDir: profileDir('worker') }),
+      startWorkers(`${system} worker`, ctx.workers ?? 1, env, log, (i) => profileDir(i ? `worker${i + 1}` : 'worker')),
       startChild(`${system} api`, 'api.ts', env, log, { profileDir: profileDir('api') }),
     ]);
-    children.push(worker, api);
+    children.push(...worker.all, api);
     const http = new HttpClient(String(api.ready.url), opts.concurrency * 2 + 8);
 
-    const pids: Record<string, number | undefined> = { worker: worker.pid, api: api.pid, temporal: ctx.temporalPid, bench: process.pid };
+    const pids: Record<string, number[]> = { worker: worker.all.map((w) => w.pid), api: [api.pid], temporal: ctx.temporalPid ? [ctx.temporalPid] : [], bench: [process.pid] };
     const cpuNow = (): Record<string, number> => ({
-      ...Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, pid ? cpuSeconds(pid) : NaN])),
+      ...Object.fromEntries(Object.entries(pids).map(([k, list]) => [k, list.length ? list.reduce((sum, pid) => sum + cpuSeconds(pid), 0) : NaN])),
       // The database works for the pipeline only, but on this one machine it takes its share of the CPUs.
       postgres: postgresCpuSeconds(),
     });
@@ -77,7 +79,7 @@ export async function runHappyPath(ctx: Ctx, system: 'pipeline' | 'baseline', ro
     const cpu1 = cpuNow();
     const cpuMsPerOrder = Object.fromEntries(Object.keys(cpu0).map((k) => [k, Math.round(((cpu1[k] - cpu0[k]) * 1000) / all)]));
     cpuMsPerOrder.total = Object.values(cpuMsPerOrder).reduce((x, y) => x + (Number.isFinite(y) ? y : 0), 0);
-    const [wStats, aStats] = await Promise.all([worker.stats<any>(), api.stats<any>()]);
+    const [wStats, aStats] = await Promise.all([worker.stats(), api.stats<any>()]);
     const rssMiB = { worker: worker.rssMiB(), api: api.rssMiB() };
     let history: HappyPathResult['history'];
     if (result.sampleWorkflowIds[0]) {

@@ -12,7 +12,7 @@
  * reminder alert row was written - the stage deadline the workflow recorded
  * at stage entry (stage_transitions.deadline); both come from the database.
  *
- * One order worker (its RSS is read from /proc every second) and two API
+ * One order worker, or two with bench --cluster (RSS, summed, read from /proc every second), and two API
  * processes (one per policy: the policy is read at API start and travels in
  * each order's workflow input), on a task queue of their own.
  */
@@ -25,6 +25,7 @@ import { intakeBody } from '../lib/fixtures';
 import { HttpClient } from '../lib/http';
 import { withPg } from '../lib/pg';
 import { startChild, type Child } from '../lib/procs';
+import { startWorkers } from '../lib/workers';
 import { errorText, nowMs, pool, sleep, summarize, type Summary } from '../lib/util';
 
 export interface ScaleResult {
@@ -43,7 +44,7 @@ export interface ScaleResult {
   /** From the first intake until every order had run its first activities and waited (s). */
   settledS: number | null;
   settledRate: number | null;
-  /** Worker RSS (MiB): when all orders were waiting, the highest seen in the phase, after the timers. */
+  /** Worker RSS (MiB; all workers together): when all orders were waiting, the highest seen in the phase, after the timers. */
   workerRssMiB: { settled: number | null; max: number; afterTimers: number | null };
   workerHeapUsedMiB: number | null;
   /** Reminder alerts written for the timed orders, and their lateness in ms (all of them). */
@@ -79,11 +80,11 @@ export async function runScale(ctx: Ctx): Promise<ScaleResult> {
   let sampler: NodeJS.Timeout | undefined;
   try {
     const [worker, apiTimed, apiLong] = await Promise.all([
-      startChild('scale worker', 'worker.ts', orderEnv(ctx, taskQueue), log),
+      startWorkers('scale worker', ctx.workers ?? 1, orderEnv(ctx, taskQueue), log),
       startChild('scale api (timed)', 'api.ts', orderEnv(ctx, taskQueue, { POLICY_FILE: policy(opts.scaleDeadline) }), log),
       background > 0 ? startChild('scale api (1d)', 'api.ts', orderEnv(ctx, taskQueue, { POLICY_FILE: policy('1d') }), log) : undefined,
     ]);
-    children.push(worker, apiTimed, ...(apiLong ? [apiLong] : []));
+    children.push(...worker.all, apiTimed, ...(apiLong ? [apiLong] : []));
     sampler = setInterval(() => {
       const r = worker.rssMiB();
       if (Number.isFinite(r)) rssMax = Math.max(rssMax, r);
@@ -93,7 +94,7 @@ export async function runScale(ctx: Ctx): Promise<ScaleResult> {
     const httpLong = apiLong ? new HttpClient(String(apiLong.ready.url), opts.scaleConcurrency * 2 + 8) : httpTimed;
 
     const firstActivitiesDone = async (): Promise<number> => {
-      const a = (await worker.stats<any>()).activities ?? {};
+      const a = (await worker.stats()).activities ?? {};
       const done = (name: string) => (a[name] ? a[name].n - a[name].failures : 0);
       return a.assessRisks ? done('assessRisks') : done('salesPrechecks');
     };
@@ -169,7 +170,7 @@ export async function runScale(ctx: Ctx): Promise<ScaleResult> {
     let heap: number | null = null;
     if (settledAt !== null) {
       settledRss = worker.rssMiB();
-      heap = (await worker.stats<any>()).heapUsedMiB ?? null;
+      heap = (await worker.stats()).heapUsedMiB ?? null;
       log(`scale: all ${created} waiting; worker RSS ${settledRss} MiB`);
     }
     const creationS = intakeS;
@@ -203,7 +204,7 @@ export async function runScale(ctx: Ctx): Promise<ScaleResult> {
       );
       return rows.map((r) => ({ ms: Number(r.ms), due: Number(r.due) }));
     });
-    const wStats = await worker.stats<any>();
+    const wStats = await worker.stats();
     httpTimed.close();
     httpLong.close();
     return {
