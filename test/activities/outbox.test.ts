@@ -154,7 +154,9 @@ test('a permanent refusal (550) fails that row at once and alerts sales on the o
   expect(alerts[0]).toMatchObject({ orderId: order.id, kind: 'mail_failed', role: 'sales' });
   expect(alerts[0].message).toContain(bad);
   // Sales is also told by mail (customer mail failing; staff mail failing is only an alert for admin).
-  const salesUsers = await env.prisma.user.count({ where: { role: 'sales', active: true } });
+  // Only the sales users who may see the order (the record rule: the customer's owner).
+  const owner = (await env.prisma.customer.findUniqueOrThrow({ where: { id: env.fixture.customerId } })).ownerId;
+  const salesUsers = await env.prisma.user.count({ where: { role: 'sales', active: true, ...(owner ? { id: owner } : {}) } });
   expect(await env.prisma.emailOutbox.count({ where: { key: { startsWith: `mail-failed:${refusedKey}:` } } })).toBe(salesUsers);
   expect(env.smtp.messages.filter((m) => m.to.includes(bad))).toHaveLength(0);
 });

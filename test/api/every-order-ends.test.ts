@@ -19,6 +19,8 @@ beforeAll(async () => {
       // A change review's clock runs while these tests watch it.
       stages: { change_review: { limit: '3s', escalateAfter: '1h', actionAfter: '1h', timeoutAction: 'reject', assignee: 'sales', manager: 'sales_manager' } },
       earlyWarning: '0s',
+      // These tests are about what happens after confirmation, not about the contract signature step.
+      contractSignature: 'never',
     },
   });
 });
