@@ -140,7 +140,9 @@ export function registerHandlers(run: OrderRun): void {
 
   // --- Joint review ---------------------------------------------------------
   const checkJoint = (args: JointReviewArgs) => {
-    if (state.stage !== 'joint_review' || !state.joint) throw wrongStage(`order ${orderNo} is in ${state.stage}, not joint_review`);
+    if (state.stage !== 'joint_review') throw wrongStage(`order ${orderNo} is in ${state.stage}, not joint_review`);
+    // Entered, but the departments' slots are opened once the stage's entry is recorded.
+    if (!state.joint) throw wrongStage(`the joint review of ${orderNo} is being opened; try again in a moment`);
     if (!JOINT_DEPARTMENTS.includes(args.department)) throw badInput('department', 'department is production, logistics or finance');
     if (state.joint[args.department].decision) throw wrongStage(`${args.department} has already decided on ${orderNo}`);
     if (JOINT_DEPARTMENTS.some((d) => state.joint![d].decision === 'reject')) throw wrongStage(`order ${orderNo} is already rejected in joint review`);
