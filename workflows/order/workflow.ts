@@ -75,7 +75,11 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
           // Same activation as the check, so no handler can start in between.
           await continueAsNew<typeof orderWorkflow>({ ...input, resume: run.snapshot() });
         }
-        throw err;
+        // The reason passed before the flow got the command lock back (e.g. continue-as-new was due,
+        // then an update arrived): nothing to act on, so the stage starts over (its steps are idempotent).
+        next = state.stage;
+        enter = false;
+        continue;
       }
       // A failure recording the exception stage itself is not a business failure: let Temporal retry the task.
       if (!isStepFailure(err) || (state.stage === 'exception' && !run.settled)) throw err;
