@@ -117,6 +117,10 @@ export class ChaosSystem {
       TEMPORAL_TASK_QUEUE: TASK_QUEUE,
       SMTP_URL: `smtp://127.0.0.1:${this.smtpPort}`,
       MAIL_FROM: 'Sales Orders <orders@example.com>',
+      // The outbox's retry backoff shrunk like every clock of the run: after an outage of seconds the
+      // default doubling (5 s up to 10 min) would leave mail waiting longer than the settle time.
+      MAIL_RETRY_MIN: '1s',
+      MAIL_RETRY_MAX: '5s',
       POLICY_FILE: this.o.policyFile,
       PAYLOAD_CODEC_KEY: this.o.codecKey,
       PAYLOAD_CODEC_OLD_KEYS: '',
