@@ -19,7 +19,7 @@ import { dueDate } from '../domain/billing';
 import { parseDuration } from '../domain/duration';
 import { DEFAULT_POLICY, TIMED_STAGES, type PaymentTermPolicy, type Policy, type Role, type StagePolicy, type TimedStage } from '../domain/policy';
 import { CommandLock } from './command-lock';
-import { clockSteps, Interrupted, waitWithClock, type ClockStep, type EscalationLevel } from './stage-clock';
+import { clockSteps, Interrupted, plainWait, waitWithClock, type ClockStep, type EscalationLevel } from './stage-clock';
 import {
   FAILURE,
   JOINT_DEPARTMENTS,
@@ -218,11 +218,7 @@ export class OrderRun {
   async wait(fn: () => boolean, timeoutMs?: number, summary?: string): Promise<boolean> {
     this.lock.release();
     try {
-      if (timeoutMs === undefined) {
-        await condition(fn);
-        return true;
-      }
-      return await (summary ? condition(fn, timeoutMs, { summary }) : condition(fn, timeoutMs));
+      return await plainWait(fn, timeoutMs, summary);
     } finally {
       if (this.lock.enabled) await this.lock.acquire();
     }

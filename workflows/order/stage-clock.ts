@@ -74,7 +74,8 @@ export interface Clock {
   wait?: (fn: () => boolean, timeoutMs?: number, summary?: string) => Promise<boolean>;
 }
 
-const plainWait = async (fn: () => boolean, timeoutMs?: number, summary?: string): Promise<boolean> => {
+/** `condition` with an optional timeout and timer summary; true when `fn` held. */
+export const plainWait = async (fn: () => boolean, timeoutMs?: number, summary?: string): Promise<boolean> => {
   if (timeoutMs === undefined) {
     await condition(fn);
     return true;
