@@ -202,22 +202,27 @@ test('cancellation undoes everything in reverse order and tells the customer', a
 });
 
 test('hold stops the clock; release lets it run on, and the held time is recorded', async () => {
-  const quick = await startTestStack({ policy: { stages: { sales_review: { limit: '4s', escalateAfter: '1h', actionAfter: '1h' } } } });
+  // 10 s: long enough that the hold lands well inside the limit even on a loaded machine.
+  const quick = await startTestStack({ policy: { stages: { sales_review: { limit: '10s', escalateAfter: '1h', actionAfter: '1h' } } } });
   try {
     const f = await createFixture(quick.prisma);
     const orderNo = await placeOrder(quick, f);
     const h = orderHandle(quick, orderNo);
-    await waitForStage(quick, orderNo, 'sales_review');
+    const entered = Date.parse((await waitForStage(quick, orderNo, 'sales_review')).stageEnteredAt);
     await h.executeUpdate(holdOrder, { args: [{ reason: '信用审查', actor: 'finance_manager' }] });
-    await new Promise((r) => setTimeout(r, 6000));
-    expect((await liveState(quick, orderNo)).escalation).toBe('none'); // the 4 s limit did not run while held
+    const heldAt = Date.now();
+    expect((await liveState(quick, orderNo)).escalation).toBe('none');
+    // Held until the unheld limit is 2 s behind us: the clock must not have run.
+    await new Promise((r) => setTimeout(r, Math.max(0, entered + 12_000 - Date.now())));
+    expect((await liveState(quick, orderNo)).escalation).toBe('none');
     await h.executeUpdate(releaseOrder, { args: [{ reason: '审查通过', actor: 'finance_manager' }] });
+    const heldFor = Date.now() - heldAt;
     const s = await liveState(quick, orderNo);
-    expect(s.heldMs).toBeGreaterThanOrEqual(5000);
-    await waitForState(quick, orderNo, (x) => x.escalation === 'reminded', 20_000);
+    expect(s.heldMs).toBeGreaterThanOrEqual(heldFor - 1000);
+    await waitForState(quick, orderNo, (x) => x.escalation === 'reminded', 30_000);
     const hold = await quick.prisma.orderHold.findFirstOrThrow({ where: { order: { orderNo } } });
     expect(hold.releasedAt).not.toBeNull();
-    expect(hold.heldMs).toBeGreaterThanOrEqual(5000);
+    expect(hold.heldMs).toBeGreaterThanOrEqual(heldFor - 1000);
     await recordHistory(quick, orderNo, 'hold-release');
   } finally {
     await quick.stop();
