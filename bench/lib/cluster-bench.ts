@@ -7,10 +7,12 @@
  *             as `npm run start:cluster` runs it), one worker
  *   cluster2  the same server, two workers on the task queue
  *
- * The cluster's databases are the bench's own (temporal_bench_cluster,
- * temporal_visibility_bench_cluster, recreated), as is the order database
- * (salesorder_bench_cluster). Each deployment gets a fresh bench
- * database from runBench. Results: bench/results/<timestamp>-cluster.json.
+ * The order database is the bench's own (salesorder_bench_cluster, or
+ * BENCH_DATABASE), fresh for each deployment (runBench); the cluster's two
+ * databases are named after it (<it>_temporal, <it>_temporal_visibility,
+ * recreated), so they never meet the failover tests' (temporal_cluster_test)
+ * or another run's with another BENCH_DATABASE.
+ * Results: bench/results/<timestamp>-cluster.json.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -113,12 +115,13 @@ export async function runClusterBench(opts: BenchOptions): Promise<ClusterBenchR
 
   ensureClusterTools(log);
   const dir = mkdtempSync(join(tmpdir(), 'salesorder-bench-cluster-'));
+  const benchDb = new URL(opts.databaseUrl).pathname.slice(1);
   try {
     const cluster = await startCluster({
       dir,
       databaseUrl: opts.databaseUrl,
-      dbName: 'temporal_bench_cluster',
-      visibilityDbName: 'temporal_visibility_bench_cluster',
+      dbName: `${benchDb}_temporal`,
+      visibilityDbName: `${benchDb}_temporal_visibility`,
       log: (l) => log(`[cluster] ${l}`),
     });
     try {
