@@ -113,7 +113,7 @@ export async function runClusterBench(opts: BenchOptions): Promise<ClusterBenchR
   // The dev server the bench starts itself (a TEMPORAL_ADDRESS of the caller is not used here).
   await one('dev', { temporalAddress: undefined, workers: 1 });
 
-  ensureClusterTools(log);
+  ensureClusterTools(log, { ui: false }); // the bench starts no Web UI
   const dir = mkdtempSync(join(tmpdir(), 'salesorder-bench-cluster-'));
   const benchDb = new URL(opts.databaseUrl).pathname.slice(1);
   try {
