@@ -2,7 +2,7 @@
  * Sales analysis benchmark (issue 14: "computed in SQL that stays fast at
  * 100,000 orders").
  *
- *   npx tsx bench/analysis.ts [--orders 100000] [--reseed] [--runs 5] [--explain]
+ *   npx tsx bench/analysis.ts [--orders 100000] [--reseed] [--runs 20] [--explain]
  *
  * Standalone: a scratch database `salesorder_bench_analysis` on the server of
  * DATABASE_URL (or BENCH_ANALYSIS_DATABASE_URL as given), migrated and
@@ -11,44 +11,22 @@
  * 40 products, 8 regions, the 5 channels, about 4 % rejected or cancelled.
  * A filled database is reused unless --reseed.
  *
- * Then it times every analysis query (api/services/analysis.ts ANALYSIS_SQL,
- * the statements the API runs) for a month, a quarter and a year, unfiltered
- * and with a region filter: p50 (min, max) of --runs runs each.
+ * Then, --runs times each (one after another, p50 and p99):
+ * - every statement of the analysis API (api/services/analysis.ts
+ *   ANALYSIS_SQL) for a month, a quarter and a year, unfiltered and with a
+ *   region filter, straight on pg;
+ * - every analysis endpoint through the API (api/app.ts, app.inject with a
+ *   marketing token: authentication, validation, SQL, JSON or CSV), with and
+ *   without filters.
+ * --explain prints EXPLAIN (ANALYZE, BUFFERS) of every statement for the year
+ * and lists the indexes the plans use.
  */
 import { Client } from 'pg';
-import { setupDatabase } from '../scripts/db-setup';
 import { ANALYSIS_SQL, DIMENSIONS, type AnalysisFilters, type Query } from '../api/services/analysis';
+import { explain, ms, parseBulkOptions, prefixedLog, prepareBulkDatabase, scratchDatabaseUrl, timeRuns } from './lib/bulk';
+import type { Summary } from './lib/util';
 
-interface Options {
-  orders: number;
-  reseed: boolean;
-  runs: number;
-  explain: boolean;
-}
-
-function options(argv: string[]): Options {
-  const o: Options = { orders: 100_000, reseed: false, runs: 5, explain: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--orders') o.orders = Number(argv[++i]);
-    else if (a === '--runs') o.runs = Number(argv[++i]);
-    else if (a === '--reseed') o.reseed = true;
-    else if (a === '--explain') o.explain = true;
-    else throw new Error(`unknown option ${a}: --orders N, --runs N, --reseed, --explain`);
-  }
-  if (!Number.isInteger(o.orders) || o.orders < 1) throw new Error('--orders must be a whole number >= 1');
-  if (!Number.isInteger(o.runs) || o.runs < 1) throw new Error('--runs must be a whole number >= 1');
-  return o;
-}
-
-function databaseUrl(): string {
-  if (process.env.BENCH_ANALYSIS_DATABASE_URL) return process.env.BENCH_ANALYSIS_DATABASE_URL;
-  const u = new URL(process.env.DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/salesorder');
-  u.pathname = '/salesorder_bench_analysis';
-  return u.toString();
-}
-
-const log = (line: string) => console.log(`[bench:analysis] ${line}`);
+const log = prefixedLog('bench:analysis');
 
 const REGIONS = ['上海', '浙江', '江苏', '广东', '北京', '四川', '湖北', '山东'];
 const CHANNELS = ['phone', 'email', 'fax', 'ecommerce', 'api'];
@@ -96,47 +74,6 @@ function fillSql(n: number): string[] {
   ];
 }
 
-async function fill(url: string, o: Options): Promise<void> {
-  const c = new Client({ connectionString: url });
-  await c.connect();
-  try {
-    const { rows } = await c.query(`SELECT count(*)::int AS n FROM orders WHERE id LIKE 'bao%'`);
-    const have = rows[0].n as number;
-    if (have === o.orders && !o.reseed) {
-      log(`reusing ${have} bench orders in the database`);
-      return;
-    }
-    await c.query('BEGIN');
-    if (have > 0) log(`removing ${have} bench orders (${o.reseed ? '--reseed' : `want ${o.orders}`})`);
-    await c.query(`DELETE FROM order_lines WHERE order_id LIKE 'bao%'`);
-    await c.query(`DELETE FROM orders WHERE id LIKE 'bao%'`);
-    await c.query(`DELETE FROM customers WHERE id LIKE 'bacu%'`);
-    await c.query(`DELETE FROM products WHERE id LIKE 'bapr%'`);
-    const started = Date.now();
-    for (const sql of fillSql(o.orders)) {
-      const t0 = Date.now();
-      const r = await c.query(sql);
-      if (r.rowCount !== null) log(`  ${sql.trim().split(/\s+/).slice(0, 3).join(' ')}: ${r.rowCount} rows in ${Date.now() - t0} ms`);
-    }
-    await c.query('COMMIT');
-    log(`filled in ${((Date.now() - started) / 1000).toFixed(1)} s; analysing`);
-    await c.query('ANALYZE');
-    const counts = await c.query(`SELECT (SELECT count(*) FROM orders) AS orders, (SELECT count(*) FROM order_lines) AS lines`);
-    log(`rows: ${JSON.stringify(counts.rows[0])}`);
-  } catch (err) {
-    await c.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    await c.end();
-  }
-}
-
-const p50 = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-const ms = (x: number) => `${x.toFixed(1)} ms`;
-
 /** Every statement the API runs, by name. */
 function queries(f: AnalysisFilters): Record<string, Query> {
   const q: Record<string, Query> = { summary: ANALYSIS_SQL.summary(f), customers: ANALYSIS_SQL.customers(f) };
@@ -146,13 +83,13 @@ function queries(f: AnalysisFilters): Record<string, Query> {
   return q;
 }
 
-async function main(): Promise<void> {
-  const o = options(process.argv.slice(2));
-  const url = databaseUrl();
-  log(`database ${url.replace(/\/\/[^@]*@/, '//')}`);
-  await setupDatabase({ databaseUrl: url, log: (l) => log(l) });
-  await fill(url, o);
+const fmt = (t: Summary) => `p50 ${ms(t.p50)} p99 ${ms(t.p99)}`;
 
+/** Names of the indexes a plan reads (Index Scan / Index Only Scan / Bitmap Index Scan using|on X). */
+const indexesIn = (plan: string) => [...new Set([...plan.matchAll(/Index (?:Only )?Scan (?:using|on) (\w+)/g)].map((m) => m[1]))];
+const seqScansIn = (plan: string) => [...new Set([...plan.matchAll(/Seq Scan on (\w+)/g)].map((m) => m[1]))];
+
+async function timeStatements(url: string, runs: number, withPlans: boolean): Promise<string[]> {
   const periods: { name: string; f: AnalysisFilters }[] = [
     { name: 'month 2026-06', f: { from: '2026-06-01', to: '2026-06-30' } },
     { name: 'quarter 2026-Q2', f: { from: '2026-04-01', to: '2026-06-30' } },
@@ -168,29 +105,116 @@ async function main(): Promise<void> {
       let worst = 0;
       for (const [name, q] of Object.entries(queries(p.f))) {
         await pg.query(q.text, q.values); // warm
-        const times: number[] = [];
-        for (let r = 0; r < o.runs; r++) {
-          const t0 = performance.now();
-          await pg.query(q.text, q.values);
-          times.push(performance.now() - t0);
-        }
-        worst = Math.max(worst, p50(times));
-        parts.push(`${name} ${ms(p50(times))} (${ms(Math.min(...times))}..${ms(Math.max(...times))})`);
-        if (o.explain) {
-          const { rows } = await pg.query(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${q.text}`, q.values);
-          console.log(`\n--- EXPLAIN ${name} (${p.name}) ---\n${rows.map((r) => r['QUERY PLAN']).join('\n')}`);
+        const t = await timeRuns(runs, () => pg.query(q.text, q.values));
+        worst = Math.max(worst, t.p99);
+        parts.push(`${name} ${fmt(t)}`);
+        if (withPlans && p.name.startsWith('year')) {
+          const plan = await explain(pg, q.text, q.values);
+          console.log(`\n--- EXPLAIN ${name} (${p.name}) ---\n${plan}`);
+          summary.push(`plan ${name} (${p.name}): indexes ${indexesIn(plan).join(', ') || 'none'}; seq scans ${seqScansIn(plan).join(', ') || 'none'}`);
         }
       }
-      const line = `${p.name}: slowest p50 ${ms(worst)} | ${parts.join(', ')}`;
+      const line = `SQL ${p.name}: slowest p99 ${ms(worst)} | ${parts.join(', ')}`;
       summary.push(line);
       log(line);
     }
-    const { rows } = await pg.query(`SELECT count(*)::int AS n FROM orders WHERE id LIKE 'bao%'`);
-    console.log(`\nSummary (${rows[0].n} bench orders, ${o.runs} runs each, p50 (min..max))`);
-    for (const l of summary) console.log(`  ${l}`);
   } finally {
     await pg.end();
   }
+  return summary;
+}
+
+/** The endpoints as a marketing user calls them: default period (the last 365 days), a year, filters, CSV. */
+function endpointCases(ids: { customerId: string; productId: string }): string[] {
+  const year = 'from=2025-01-01&to=2025-12-31';
+  const cases = [
+    '/analysis/summary',
+    `/analysis/summary?${year}`,
+    ...DIMENSIONS.map((by) => `/analysis/sales?by=${by}&${year}`),
+    `/analysis/top?dimension=customer&limit=10&${year}`,
+    `/analysis/top?dimension=product&limit=10&${year}`,
+    `/analysis/customers?${year}`,
+    // filters
+    `/analysis/summary?${year}&region=${encodeURIComponent('浙江')}`,
+    `/analysis/sales?by=month&${year}&channel=ecommerce`,
+    `/analysis/sales?by=product&${year}&customerId=${ids.customerId}`,
+    `/analysis/sales?by=customer&${year}&productId=${ids.productId}`,
+    `/analysis/customers?${year}&region=${encodeURIComponent('浙江')}&channel=phone`,
+    `/analysis/sales?by=month&from=2026-06-01&to=2026-06-30&region=${encodeURIComponent('广东')}`,
+    // CSV
+    `/analysis/summary?${year}&format=csv`,
+    `/analysis/sales?by=customer&${year}&format=csv`,
+    `/analysis/top?dimension=product&limit=10&${year}&format=csv`,
+    `/analysis/customers?${year}&format=csv`,
+  ];
+  return cases;
+}
+
+async function timeEndpoints(url: string, runs: number): Promise<string[]> {
+  // Loaded here: the configuration is read from this environment (the app's own loadConfig).
+  Object.assign(process.env, { DATABASE_URL: url, RATE_LIMIT_MAX: '100000000', PAYLOAD_CODEC_KEY: process.env.PAYLOAD_CODEC_KEY || Buffer.alloc(32, 7).toString('base64') });
+  const { loadConfig } = await import('../activities/infra/config');
+  const { createPrisma } = await import('../activities/infra/db');
+  const { createTemporalClient } = await import('../activities/infra/temporal');
+  const { issueToken } = await import('../api/auth/tokens');
+  const { buildApp } = await import('../api/app');
+  const config = loadConfig();
+  const prisma = createPrisma(url);
+  // Lazy: the analysis routes never call Temporal, so none needs to run.
+  const { client: temporal, connection } = createTemporalClient(config);
+  const app = await buildApp({ config, prisma, temporal });
+  const out: string[] = [];
+  try {
+    const { token } = await issueToken(prisma, { username: 'marketing', name: 'bench-analysis', ttlDays: 1 });
+    const headers = { authorization: `Bearer ${token}` };
+    const cases = endpointCases({ customerId: 'bacu3', productId: 'bapr7' });
+    let worst = { p99: 0, path: '' };
+    for (const path of cases) {
+      const get = async () => {
+        const r = await app.inject({ method: 'GET', url: path, headers });
+        if (r.statusCode !== 200) throw new Error(`GET ${path}: ${r.statusCode} ${r.body.slice(0, 300)}`);
+        return r;
+      };
+      const first = await get(); // warm
+      const t = await timeRuns(runs, get);
+      if (t.p99 > worst.p99) worst = { p99: t.p99, path };
+      const size = first.rawPayload.length;
+      const line = `HTTP GET ${path}: ${fmt(t)} (${size} bytes)`;
+      out.push(line);
+      log(line);
+    }
+    out.push(`HTTP slowest p99 ${ms(worst.p99)}: GET ${worst.path}`);
+  } finally {
+    await app.close();
+    await connection.close().catch(() => undefined);
+    await prisma.$disconnect();
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const o = parseBulkOptions(process.argv.slice(2), { orders: 100_000, reseed: false, runs: 20, explain: false });
+  const url = scratchDatabaseUrl(process.env.BENCH_ANALYSIS_DATABASE_URL, 'salesorder_bench_analysis');
+  await prepareBulkDatabase(
+    url,
+    o,
+    {
+      orderIds: 'bao%',
+      clear: [`DELETE FROM order_lines WHERE order_id LIKE 'bao%'`, `DELETE FROM orders WHERE id LIKE 'bao%'`, `DELETE FROM customers WHERE id LIKE 'bacu%'`, `DELETE FROM products WHERE id LIKE 'bapr%'`],
+      fill: fillSql(o.orders),
+      counts: `SELECT (SELECT count(*) FROM orders) AS orders, (SELECT count(*) FROM order_lines) AS lines`,
+    },
+    log,
+  );
+  const sql = await timeStatements(url, o.runs, o.explain);
+  const http = await timeEndpoints(url, o.runs);
+  const pg = new Client({ connectionString: url });
+  await pg.connect();
+  const { rows } = await pg.query(`SELECT count(*)::int AS n FROM orders WHERE id LIKE 'bao%'`);
+  await pg.end();
+  console.log(`\nSummary (${rows[0].n} bench orders, ${o.runs} runs each)`);
+  for (const l of [...sql, ...http]) console.log(`  ${l}`);
+  process.exit(0);
 }
 
 main().catch((err: unknown) => {

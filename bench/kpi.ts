@@ -18,41 +18,12 @@
  * on its own too, and prints EXPLAIN (ANALYZE, BUFFERS) of every query.
  */
 import { Client } from 'pg';
-import { setupDatabase } from '../scripts/db-setup';
 import { createPrisma } from '../activities/infra/db';
 import { KPI_SQL, liveKpis } from '../activities/kpi';
 import { parsePeriod, type Period } from '../workflows/domain/kpi';
+import { explain, ms, parseBulkOptions, prefixedLog, prepareBulkDatabase, scratchDatabaseUrl, timeRuns } from './lib/bulk';
 
-interface Options {
-  orders: number;
-  reseed: boolean;
-  runs: number;
-  explain: boolean;
-}
-
-function options(argv: string[]): Options {
-  const o: Options = { orders: 100_000, reseed: false, runs: 5, explain: true };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--orders') o.orders = Number(argv[++i]);
-    else if (a === '--runs') o.runs = Number(argv[++i]);
-    else if (a === '--reseed') o.reseed = true;
-    else if (a === '--no-explain') o.explain = false;
-    else throw new Error(`unknown option ${a}: --orders N, --runs N, --reseed, --no-explain`);
-  }
-  if (!Number.isInteger(o.orders) || o.orders < 1) throw new Error('--orders must be a whole number >= 1');
-  if (!Number.isInteger(o.runs) || o.runs < 1) throw new Error('--runs must be a whole number >= 1');
-  return o;
-}
-
-function databaseUrl(): string {
-  if (process.env.BENCH_KPI_DATABASE_URL) return process.env.BENCH_KPI_DATABASE_URL;
-  const u = new URL(process.env.DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/salesorder');
-  u.pathname = '/salesorder_bench_kpi';
-  return u.toString();
-}
-
-const log = (line: string) => console.log(`[bench:kpi] ${line}`);
+const log = prefixedLog('bench:kpi');
 
 /** The bulk fill, all in SQL. Order ids are 'bk<i>' so a refill finds its rows. */
 function fillSql(n: number): string[] {
@@ -165,62 +136,25 @@ function fillSql(n: number): string[] {
   ];
 }
 
-async function fill(url: string, o: Options): Promise<void> {
-  const c = new Client({ connectionString: url });
-  await c.connect();
-  try {
-    const { rows } = await c.query(`SELECT count(*)::int AS n FROM orders WHERE id LIKE 'bk%'`);
-    const have = rows[0].n as number;
-    if (have === o.orders && !o.reseed) {
-      log(`reusing ${have} bench orders in the database`);
-      return;
-    }
-    if (have > 0) {
-      log(`removing ${have} bench orders (${o.reseed ? '--reseed' : `want ${o.orders}`})`);
-      await c.query('BEGIN');
-      for (const t of ['kpi_archive', 'feedback', 'complaints', 'change_requests', 'order_profits', 'production_orders', 'reservations', 'shipments', 'stage_transitions', 'order_lines']) {
-        if (t === 'kpi_archive') await c.query('DELETE FROM kpi_archive');
-        else await c.query(`DELETE FROM ${t} WHERE order_id LIKE 'bk%'`);
-      }
-      await c.query(`DELETE FROM orders WHERE id LIKE 'bk%'`);
-      await c.query('COMMIT');
-    }
-    const started = Date.now();
-    await c.query('BEGIN');
-    for (const sql of fillSql(o.orders)) {
-      const t0 = Date.now();
-      const r = await c.query(sql);
-      const what = sql.trim().split(/\s+/).slice(0, 3).join(' ');
-      if (r.rowCount !== null) log(`  ${what}: ${r.rowCount} rows in ${Date.now() - t0} ms`);
-    }
-    await c.query('COMMIT');
-    log(`filled in ${((Date.now() - started) / 1000).toFixed(1)} s; analysing`);
-    await c.query('ANALYZE');
-    const counts = await c.query(`SELECT
-      (SELECT count(*) FROM orders) AS orders, (SELECT count(*) FROM stage_transitions) AS transitions,
-      (SELECT count(*) FROM shipments) AS shipments, (SELECT count(*) FROM order_profits) AS profits,
-      (SELECT count(*) FROM feedback) AS feedback, (SELECT count(*) FROM production_orders) AS production`);
-    log(`rows: ${JSON.stringify(counts.rows[0])}`);
-  } catch (err) {
-    await c.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    await c.end();
-  }
-}
-
-const p50 = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-const ms = (x: number) => `${x.toFixed(1)} ms`;
+const CHILD_TABLES = ['feedback', 'complaints', 'change_requests', 'order_profits', 'production_orders', 'reservations', 'shipments', 'stage_transitions', 'order_lines'];
 
 async function main(): Promise<void> {
-  const o = options(process.argv.slice(2));
-  const url = databaseUrl();
-  log(`database ${url.replace(/\/\/[^@]*@/, '//')}`);
-  await setupDatabase({ databaseUrl: url, log: (l) => log(l) });
-  await fill(url, o);
+  const o = parseBulkOptions(process.argv.slice(2), { orders: 100_000, reseed: false, runs: 5, explain: true });
+  const url = scratchDatabaseUrl(process.env.BENCH_KPI_DATABASE_URL, 'salesorder_bench_kpi');
+  await prepareBulkDatabase(
+    url,
+    o,
+    {
+      orderIds: 'bk%',
+      clear: ['DELETE FROM kpi_archive', ...CHILD_TABLES.map((t) => `DELETE FROM ${t} WHERE order_id LIKE 'bk%'`), `DELETE FROM orders WHERE id LIKE 'bk%'`],
+      fill: fillSql(o.orders),
+      counts: `SELECT
+        (SELECT count(*) FROM orders) AS orders, (SELECT count(*) FROM stage_transitions) AS transitions,
+        (SELECT count(*) FROM shipments) AS shipments, (SELECT count(*) FROM order_profits) AS profits,
+        (SELECT count(*) FROM feedback) AS feedback, (SELECT count(*) FROM production_orders) AS production`,
+    },
+    log,
+  );
 
   const periods: Period[] = [parsePeriod('2026-06'), parsePeriod('2026-Q2'), parsePeriod('2025')];
   const prisma = createPrisma(url);
@@ -230,25 +164,17 @@ async function main(): Promise<void> {
     await liveKpis(prisma, periods[0]); // warm the pool and caches
     const summary: string[] = [];
     for (const p of periods) {
-      const total: number[] = [];
       let last;
-      for (let r = 0; r < o.runs; r++) {
-        const t0 = performance.now();
+      const total = await timeRuns(o.runs, async () => {
         last = await liveKpis(prisma, p);
-        total.push(performance.now() - t0);
-      }
+      });
       const perQuery: string[] = [];
       for (const [name, build] of Object.entries(KPI_SQL)) {
         const q = build(p);
-        const times: number[] = [];
-        for (let r = 0; r < o.runs; r++) {
-          const t0 = performance.now();
-          await pg.query(q.text, q.values as unknown[]);
-          times.push(performance.now() - t0);
-        }
-        perQuery.push(`${name} ${ms(p50(times))}`);
+        const t = await timeRuns(o.runs, () => pg.query(q.text, q.values as unknown[]));
+        perQuery.push(`${name} ${ms(t.p50)}`);
       }
-      const line = `${p.kind.padEnd(7)} ${p.key.padEnd(7)} computeKpis p50 ${ms(p50(total))} (min ${ms(Math.min(...total))}, max ${ms(Math.max(...total))}; ${o.runs} runs) | ${perQuery.join(', ')}`;
+      const line = `${p.kind.padEnd(7)} ${p.key.padEnd(7)} computeKpis p50 ${ms(total.p50)} (min ${ms(total.min)}, max ${ms(total.max)}; ${o.runs} runs) | ${perQuery.join(', ')}`;
       summary.push(line);
       log(line);
       const k = last!.kpis;
@@ -264,9 +190,7 @@ async function main(): Promise<void> {
       for (const p of [periods[0], periods[2]]) {
         for (const [name, build] of Object.entries(KPI_SQL)) {
           const q = build(p);
-          const { rows } = await pg.query(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${q.text}`, q.values as unknown[]);
-          console.log(`\n--- EXPLAIN ${name} (${p.key}) ---`);
-          for (const r of rows) console.log(r['QUERY PLAN']);
+          console.log(`\n--- EXPLAIN ${name} (${p.key}) ---\n${await explain(pg, q.text, q.values as unknown[])}`);
         }
       }
     }

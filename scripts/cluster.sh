@@ -103,7 +103,8 @@ ensure() {
     cp -R "$module_schema" "$SCHEMA_DIR"
     chmod -R u+w "$SCHEMA_DIR" # the module cache is read-only
   fi
-  if [[ ! -x "$UI_BIN" || ! -d "$UI_STAMP" ]]; then
+  # A start without the UI (CLUSTER_UI=0: the bench, the failover tests) does not wait for its build.
+  if [[ "${1:-}" != server-only && ( ! -x "$UI_BIN" || ! -d "$UI_STAMP" ) ]]; then
     local tmp
     tmp="$(mktemp -d)"
     go_install "the Temporal UI server $UI_VERSION" "$tmp" "github.com/temporalio/ui-server/v2/cmd/server@$UI_VERSION"
@@ -198,7 +199,7 @@ start_ui() {
 }
 
 start() {
-  ensure
+  if [[ "${CLUSTER_UI:-1}" == 0 ]]; then ensure server-only; else ensure; fi
   mkdir -p "$CLUSTER_DIR"
   schema
   start_server
@@ -231,7 +232,7 @@ stop() {
 
 case "${1:-}" in
   ensure) ensure ;;
-  schema) ensure && schema ;;
+  schema) ensure server-only && schema ;;
   start) start ;;
   stop) stop ;;
   status)

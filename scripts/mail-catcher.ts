@@ -7,11 +7,13 @@
  *   GET /               HTML inbox, newest first
  *   GET /view/:id       HTML view of one message (text body, headers)
  *   GET /messages       JSON list (summaries, newest first)
- *   GET /messages/:id   JSON of one message (bodies and headers)
+ *   GET /messages/:id   JSON of one message (bodies, headers, attachments without their content)
+ *   GET /messages/:id/attachments/:n   the n-th attachment (0-based) as sent, e.g. the PDF documents
  *   DELETE /messages    empty the inbox
  *
  *   tsx scripts/mail-catcher.ts   (SMTP port from SMTP_URL, HTTP port MAIL_CATCHER_HTTP_PORT)
  */
+import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -33,6 +35,16 @@ export interface StoredMail {
   text: string;
   html: string | null;
   headers: Record<string, string>;
+  /** Absent in inbox lines written before attachments were kept. */
+  attachments?: StoredAttachment[];
+}
+
+export interface StoredAttachment {
+  filename: string;
+  contentType: string;
+  size: number;
+  sha256: string;
+  contentBase64: string;
 }
 
 export interface MailCatcherOptions {
@@ -104,7 +116,19 @@ export async function startMailCatcher(opts: MailCatcherOptions): Promise<MailCa
     }
     if (req.method === 'GET' && (m = /^\/messages\/(\d+)$/.exec(path))) {
       const mail = messages.find((x) => x.id === Number(m![1]));
-      return mail ? sendJson(res, 200, mail) : sendJson(res, 404, { error: 'not_found', message: `no message ${m[1]}` });
+      return mail ? sendJson(res, 200, withoutContent(mail)) : sendJson(res, 404, { error: 'not_found', message: `no message ${m[1]}` });
+    }
+    if (req.method === 'GET' && (m = /^\/messages\/(\d+)\/attachments\/(\d+)$/.exec(path))) {
+      const a = messages.find((x) => x.id === Number(m![1]))?.attachments?.[Number(m[2])];
+      if (!a) return sendJson(res, 404, { error: 'not_found', message: `no attachment ${m[2]} of message ${m[1]}` });
+      res.writeHead(200, {
+        'content-type': a.contentType,
+        'content-length': a.size,
+        'content-disposition': `inline; filename*=UTF-8''${encodeURIComponent(a.filename)}`,
+        'cache-control': 'no-store',
+      });
+      res.end(Buffer.from(a.contentBase64, 'base64'));
+      return;
     }
     if (req.method === 'GET' && (m = /^\/view\/(\d+)$/.exec(path))) {
       const mail = messages.find((x) => x.id === Number(m![1]));
@@ -147,7 +171,21 @@ function toStored(id: number, p: ParsedMail, envelope: { from: string; to: strin
     text: p.text ?? '',
     html: typeof p.html === 'string' ? p.html : null,
     headers: headerStrings(p),
+    attachments: p.attachments.map((a, i) => ({
+      filename: a.filename ?? `attachment-${i + 1}`,
+      contentType: a.contentType,
+      size: a.size,
+      sha256: createHash('sha256').update(a.content).digest('hex'),
+      contentBase64: a.content.toString('base64'),
+    })),
   };
+}
+
+const attachmentUrl = (m: StoredMail, i: number) => `/messages/${m.id}/attachments/${i}`;
+
+/** A message as JSON: each attachment with its download URL instead of its content. */
+function withoutContent(m: StoredMail) {
+  return { ...m, attachments: (m.attachments ?? []).map(({ contentBase64: _, ...a }, i) => ({ ...a, url: attachmentUrl(m, i) })) };
 }
 
 function loadInbox(file: string, keep: number): StoredMail[] {
@@ -172,6 +210,7 @@ const summary = (m: StoredMail) => ({
   from: m.from,
   to: m.to,
   subject: m.subject,
+  attachments: (m.attachments ?? []).map((a) => a.filename),
 });
 
 function esc(s: unknown): string {
@@ -192,15 +231,15 @@ function inboxPage(list: StoredMail[]): string {
   const rows = list
     .map(
       (m) => `<tr><td class="muted">${m.id}</td><td><a href="/view/${m.id}">${esc(m.subject || '(no subject)')}</a></td>
-<td>${esc(m.to.join(', ') || m.envelope.to.join(', '))}</td><td class="muted">${esc(m.date ?? m.receivedAt)}</td></tr>`,
+<td>${esc(m.to.join(', ') || m.envelope.to.join(', '))}</td><td>${esc((m.attachments ?? []).map((a) => a.filename).join(', '))}</td><td class="muted">${esc(m.date ?? m.receivedAt)}</td></tr>`,
     )
     .join('\n');
   return page(
     `Inbox (${list.length})`,
     `<h1>Mail catcher inbox <span class="muted">(${list.length})</span></h1>
 <p class="muted">Every email the system sends lands here. Newest first. JSON: <a href="/messages">/messages</a></p>
-<table><thead><tr><th>#</th><th>Subject</th><th>To</th><th>Date</th></tr></thead><tbody>
-${rows || '<tr><td colspan="4" class="muted">No messages yet.</td></tr>'}
+<table><thead><tr><th>#</th><th>Subject</th><th>To</th><th>Attachments</th><th>Date</th></tr></thead><tbody>
+${rows || '<tr><td colspan="5" class="muted">No messages yet.</td></tr>'}
 </tbody></table>`,
   );
 }
@@ -215,7 +254,8 @@ function messagePage(m: StoredMail): string {
 <h1>${esc(m.subject || '(no subject)')}</h1>
 <dl><dt>From</dt><dd>${esc(m.from)}</dd><dt>To</dt><dd>${esc(m.to.join(', '))}</dd>
 ${m.cc.length ? `<dt>Cc</dt><dd>${esc(m.cc.join(', '))}</dd>` : ''}
-<dt>Date</dt><dd>${esc(m.date ?? m.receivedAt)}</dd><dt>Message-ID</dt><dd>${esc(m.messageId)}</dd></dl>
+<dt>Date</dt><dd>${esc(m.date ?? m.receivedAt)}</dd><dt>Message-ID</dt><dd>${esc(m.messageId)}</dd>
+${(m.attachments ?? []).length ? `<dt>Attachments</dt><dd>${(m.attachments ?? []).map((a, i) => `<a href="${attachmentUrl(m, i)}">${esc(a.filename)}</a> <span class="muted">(${esc(a.contentType)}, ${a.size} bytes)</span>`).join('<br>')}</dd>` : ''}</dl>
 <pre>${esc(m.text || '(no text part)')}</pre>
 <details><summary>All headers</summary><dl>${headers}</dl></details>`,
   );

@@ -5,6 +5,7 @@
  * the status and the scan.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { sqlOf } from '../../activities/infra/db';
 import {
@@ -49,6 +50,21 @@ const Status = Type.Object({
 
 /** Base64 of at most MAX_SCAN_BYTES, with room for padding. */
 const BASE64_MAX = Math.ceil(MAX_SCAN_BYTES / 3) * 4;
+/** The JSON body: the scan as base64 (4/3 of its size) and a few short fields. */
+const SIGNATURE_BODY_LIMIT = BASE64_MAX + 64 * 1024;
+
+/**
+ * A scan over 5 MiB is one answer, 413 naming the scan, whatever its size: up to the
+ * body limit the size rule of recordContractSignature says so (the schema sets no
+ * maxLength, which would make it a 400), above it this check, on the declared length,
+ * before the body is read, parsed or validated (Fastify's own limit would answer
+ * 413 too, but after reading it, and without the field).
+ */
+const TOO_LARGE = new HttpError(413, `the scan must be at most ${MAX_SCAN_BYTES} bytes (5 MiB); this request is larger than a 5 MiB scan in base64`, 'scan.contentBase64');
+async function refuseOversizedBody(request: FastifyRequest): Promise<void> {
+  const declared = Number(request.headers['content-length']);
+  if (Number.isFinite(declared) && declared > SIGNATURE_BODY_LIMIT) throw TOO_LARGE;
+}
 
 const SignatureBody = Type.Object(
   {
@@ -59,7 +75,6 @@ const SignatureBody = Type.Object(
         fileName: Line(200, { minLength: 1 }),
         contentBase64: Type.String({
           minLength: 4,
-          maxLength: BASE64_MAX,
           pattern: '^[A-Za-z0-9+/]+={0,2}$',
           description: 'The signed contract as scanned: a PDF, PNG or JPEG file of at most 5 MiB, base64',
         }),
@@ -116,8 +131,8 @@ const contract: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/orders/:orderNo/contract/signature',
     {
-      // The scan travels as base64 (4/3 of its size) in JSON.
-      bodyLimit: BASE64_MAX + 64 * 1024,
+      bodyLimit: SIGNATURE_BODY_LIMIT,
+      preParsing: refuseOversizedBody,
       schema: {
         summary: 'Record the customer’s signature of the newest contract version, with its scan',
         description: 'The scan must be a PDF, PNG or JPEG (checked by its content), at most 5 MiB (413 above). 409 when there is no contract yet or this version is already signed.',

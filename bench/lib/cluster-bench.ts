@@ -5,12 +5,16 @@
  *   dev       the Temporal dev server (SQLite, one shard), one worker: what `npm start` runs
  *   cluster1  the Temporal server on PostgreSQL, 4 shards (scripts/cluster.sh and deploy/,
  *             as `npm run start:cluster` runs it), one worker
- *   cluster2  the same server, two workers on the task queue
+ *   cluster2  the same topology, two workers on the task queue
  *
- * The cluster's databases are the bench's own (temporal_bench_cluster,
- * temporal_visibility_bench_cluster, recreated), as is the order database
- * (salesorder_bench_cluster). Each deployment gets a fresh bench
- * database from runBench. Results: bench/results/<timestamp>-cluster.json.
+ * Each cluster deployment gets a cluster of its own (databases recreated), as the
+ * dev server gets a fresh SQLite file.
+ * The order database is the bench's own (salesorder_bench_cluster, or
+ * BENCH_DATABASE), fresh for each deployment (runBench); the cluster's two
+ * databases are named after it (<it>_temporal, <it>_temporal_visibility,
+ * recreated), so they never meet the failover tests' (temporal_cluster_test)
+ * or another run's with another BENCH_DATABASE.
+ * Results: bench/results/<timestamp>-cluster.json.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -111,26 +115,33 @@ export async function runClusterBench(opts: BenchOptions): Promise<ClusterBenchR
   // The dev server the bench starts itself (a TEMPORAL_ADDRESS of the caller is not used here).
   await one('dev', { temporalAddress: undefined, workers: 1 });
 
-  ensureClusterTools(log);
-  const dir = mkdtempSync(join(tmpdir(), 'salesorder-bench-cluster-'));
-  try {
-    const cluster = await startCluster({
-      dir,
-      databaseUrl: opts.databaseUrl,
-      dbName: 'temporal_bench_cluster',
-      visibilityDbName: 'temporal_visibility_bench_cluster',
-      log: (l) => log(`[cluster] ${l}`),
-    });
+  ensureClusterTools(log, { ui: false }); // the bench starts no Web UI
+  const benchDb = new URL(opts.databaseUrl).pathname.slice(1);
+  // A fresh cluster (its databases recreated) for each deployment, as the dev server gets a
+  // fresh SQLite file: the order database is recreated too, so its order numbers, and with
+  // them the workflow ids, start again at 1, which the previous deployment's closed
+  // workflows would hold (every intake answered 503 in the first run that shared one).
+  for (const [name, workers] of [['cluster1', 1], ['cluster2', 2]] as const) {
+    const dir = mkdtempSync(join(tmpdir(), 'salesorder-bench-cluster-'));
     try {
-      await one('cluster1', { temporalAddress: cluster.address, temporalPid: cluster.serverPid(), workers: 1 });
-      await one('cluster2', { temporalAddress: cluster.address, temporalPid: cluster.serverPid(), workers: 2 });
+      const cluster = await startCluster({
+        dir,
+        databaseUrl: opts.databaseUrl,
+        dbName: `${benchDb}_temporal`,
+        visibilityDbName: `${benchDb}_temporal_visibility`,
+        log: (l) => log(`[cluster] ${l}`),
+      });
+      try {
+        await one(name, { temporalAddress: cluster.address, temporalPid: cluster.serverPid(), workers });
+      } finally {
+        await cluster.stop();
+      }
+    } catch (err) {
+      result.errors.push(`${name}: cluster: ${errorText(err)}`);
+      save();
     } finally {
-      await cluster.stop();
+      rmSync(dir, { recursive: true, force: true });
     }
-  } catch (err) {
-    result.errors.push(`cluster: ${errorText(err)}`);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
   }
 
   result.finishedAt = new Date().toISOString();

@@ -57,8 +57,9 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     readRows: int('read-rows', smoke ? 1_000 : 100_000),
     readRequests: int('read-requests', smoke ? 5 : 200),
     temporalAddress: env.TEMPORAL_ADDRESS || undefined,
-    // --cluster has a database of its own, so it never clobbers a plain bench run's.
-    databaseUrl: benchDatabaseUrl(env.DATABASE_URL, flags.has('cluster') ? 'salesorder_bench_cluster' : 'salesorder_bench'),
+    // --cluster has a database of its own, so it never clobbers a plain bench run's;
+    // BENCH_DATABASE names another (two runs on one PostgreSQL server at once).
+    databaseUrl: benchDatabaseUrl(env.DATABASE_URL, env.BENCH_DATABASE || (flags.has('cluster') ? 'salesorder_bench_cluster' : 'salesorder_bench')),
     resultsDir: resolve(__dirname, '../results'),
     profile: flags.has('profile'),
     cluster: flags.has('cluster'),

@@ -152,10 +152,14 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
   };
 }
 
-/** Builds the cluster's binaries when missing (scripts/cluster.sh ensure shows the build's progress). */
-export function ensureClusterTools(log: (line: string) => void): void {
+/**
+ * Builds the cluster's binaries when missing (scripts/cluster.sh ensure shows the build's progress).
+ * `ui: false` (a cluster started without the Web UI) needs no UI server.
+ */
+export function ensureClusterTools(log: (line: string) => void, o: { ui?: boolean } = {}): void {
   const bin = join(ROOT, '.tools/bin');
-  if (['temporal-server', 'temporal-sql-tool', 'temporal-ui-server', 'temporal'].every((b) => existsSync(join(bin, b)))) return;
+  const needed = ['temporal-server', 'temporal-sql-tool', 'temporal', ...(o.ui === false ? [] : ['temporal-ui-server'])];
+  if (needed.every((b) => existsSync(join(bin, b)))) return;
   log('the Temporal server binaries are missing: building them (scripts/cluster.sh ensure)');
   const r = spawnSync('bash', [SCRIPT, 'ensure'], { stdio: 'inherit', cwd: ROOT });
   if (r.status !== 0) throw new Error('could not build the Temporal server binaries (scripts/cluster.sh ensure)');
