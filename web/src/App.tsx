@@ -41,7 +41,7 @@ export function App() {
 
   return (
     <LangContext.Provider value={{ lang, setLang }}>
-      <ConfigProvider locale={lang === 'zh' ? zhCN : enUS} theme={{ token: { colorPrimary: '#1450a3' } }}>
+      <ConfigProvider locale={lang === 'zh' ? zhCN : enUS} theme={{ token: { colorPrimary: '#1450a3' } }} button={{ autoInsertSpace: false }}>
         <AntApp>
           <BrowserRouter basename="/app">
             <SessionRoot />

@@ -124,6 +124,8 @@ function ActionForm({ action, order, onDone, onAnswer }: { action: Action; order
       .filter((f) => f.value !== undefined)
       .map((f) => [f.name, f.type === 'datetime' || f.type === 'date' ? dayjs(String(f.value)) : f.value]),
   );
+  // A required time without a default (a payment's paidAt) starts at now.
+  for (const f of visible) if (f.type === 'datetime' && f.required && initial[f.name] === undefined) initial[f.name] = dayjs();
 
   const submit = async (values: Record<string, unknown>) => {
     setBusy(true);
@@ -152,7 +154,7 @@ function ActionForm({ action, order, onDone, onAnswer }: { action: Action; order
 
   return (
     <Card size="small" title={pick(action.label)} data-action={action.id} style={{ marginBottom: 12 }}>
-      <Form form={form} layout="vertical" initialValues={initial} onFinish={submit} requiredMark>
+      <Form form={form} name={action.id.replace(/[^A-Za-z0-9_-]/g, '_')} layout="vertical" initialValues={initial} onFinish={submit} requiredMark>
         {visible.map((f) => {
           const label = fieldLabel(f, pick, t);
           return (
@@ -188,7 +190,12 @@ function ActionForm({ action, order, onDone, onAnswer }: { action: Action; order
 export function ActionPanel({ actions, order, onDone }: { actions: Action[]; order: OrderDetail; onDone: () => void }) {
   const { t } = useI18n();
   // The last answer stays when the action it answers leaves the list (an approval moves the order on).
-  const [answer, setAnswer] = useState<Answer | null>(null);
+  const [answer, setAnswerState] = useState<(Answer & { seq: number }) | null>(null);
+  const seq = useRef(0);
+  const setAnswer = (a: Answer) => {
+    seq.current += 1;
+    setAnswerState({ ...a, seq: seq.current });
+  };
   return (
     <section aria-label={t('actions')}>
       {answer && (
@@ -198,10 +205,11 @@ export function ActionPanel({ actions, order, onDone }: { actions: Action[]; ord
           type={answer.ok ? 'success' : 'error'}
           showIcon
           closable
-          onClose={() => setAnswer(null)}
+          onClose={() => setAnswerState(null)}
           message={answer.ok ? t('answer') : `${t('error')} ${answer.status || ''}`}
           description={answer.text}
           data-testid="action-answer"
+          data-seq={answer.seq}
         />
       )}
       {actions.length === 0 ? (
