@@ -99,7 +99,7 @@ export async function startTestStack(opts: {
       connection: nativeConnection,
       namespace: config.temporalNamespace,
       taskQueue,
-      deps: { prisma, mailQueue: mail.queue, carriers: builtinCarrierAdapter, policy: config.policy },
+      deps: { prisma, mailQueue: mail.queue, carriers: builtinCarrierAdapter, policy: config.policy , publicUrl: config.console.publicUrl },
       dataConverter,
       workflowBundlePath: process.env.WORKFLOW_BUNDLE,
       activities,
