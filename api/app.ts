@@ -25,6 +25,7 @@ import { hashToken } from './auth/tokens';
 import { HttpError, errorHandler, notFoundHandler } from './errors';
 import audit from './routes/audit';
 import auth from './routes/auth';
+import catalog from './routes/catalog';
 import changes from './routes/changes';
 import codec from './routes/codec';
 import consoleRoutes from './routes/console';
@@ -144,6 +145,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   await app.register(health);
   await app.register(orders);
+  await app.register(catalog);
   await app.register(reviews);
   await app.register(changes);
   await app.register(holds);

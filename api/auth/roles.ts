@@ -105,6 +105,9 @@ export const ROUTE_ACCESS: readonly RouteAccess[] = [
   { method: 'GET', url: '/orders', roles: ALL_STAFF },
   { method: 'GET', url: '/orders/:orderNo', roles: ALL_STAFF, target: order },
   { method: 'POST', url: '/orders/:orderNo/correction', roles: SALES, target: order },
+  // Look-ups for the intake form (api/routes/catalog.ts): customers with credit standing (sales: own customers only), products with stock.
+  { method: 'GET', url: '/customers', roles: [...SALES, ...FINANCE, 'admin', 'auditor'] },
+  { method: 'GET', url: '/products', roles: ALL_STAFF },
   // Documents (contract, confirmation, delivery note, invoice): who may see the order may read them.
   { method: 'GET', url: '/orders/:orderNo/documents', roles: ALL_STAFF, target: order },
   { method: 'GET', url: '/orders/:orderNo/documents/:docId.pdf', roles: ALL_STAFF, target: order },
@@ -272,7 +275,7 @@ export function renderRolesTable(): string {
       if (r.rule) also.push(RULE_TEXT[r.rule]);
       const scoped = r.target?.kind === 'order' || r.target?.kind === 'productionOrder' || r.target?.kind === 'complaint' || r.target?.kind === 'risk';
       if (scoped && r.roles.some((x) => RECORD_SCOPED_ROLES.includes(x))) also.push('sales: own customers’ orders only (else 404)');
-      if (['/orders', '/tasks', '/risks'].includes(r.url) && r.method === 'GET') also.push('sales: filtered to own customers');
+      if (['/orders', '/tasks', '/risks', '/customers'].includes(r.url) && r.method === 'GET') also.push('sales: filtered to own customers');
       if (r.method === 'POST' && r.url === '/orders') also.push('sales: own customers only (else 400 on customerId)');
       if (r.url === '/tokens' && r.method === 'GET') also.push('admin: all tokens; others: their own');
       if (r.sessionCookie) also.push(`or the \`${r.sessionCookie}\` cookie of \`POST /codec/session\` (Temporal Web UI); not audited per call`);
