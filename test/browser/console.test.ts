@@ -12,7 +12,7 @@ import { startTestStack, type TestStack } from '../support/stack';
 import { createFixture, type Fixture } from '../support/fixtures';
 import { api, authHeaders, placeOrder, waitForStage, waitForState } from '../support/orders';
 import { closeTestPrisma } from '../support/db';
-import { PHONE, ensureWebBuilt, launch, passwordOf, seriousViolations, shot, signIn } from './browser';
+import { PHONE, SCREENSHOTS, ensureWebBuilt, launch, passwordOf, seriousViolations, shot, signIn } from './browser';
 
 // Functions passed to page.evaluate run in the page; the test's TypeScript has no DOM library.
 declare const document: { title: string };
@@ -61,7 +61,12 @@ async function submitAction(page: Page, card: ReturnType<typeof action>): Promis
   const seq = (await current.count()) ? Number(await current.getAttribute('data-seq')) : 0;
   await card.getByRole('button', { name: /^(提交|Submit)$/ }).click();
   const answer = page.locator(`[data-testid="action-answer"][data-seq="${seq + 1}"]`);
-  await answer.waitFor({ timeout: 60_000 });
+  try {
+    await answer.waitFor({ timeout: 60_000 });
+  } catch (err) {
+    await page.screenshot({ path: `${SCREENSHOTS}/failed-${Date.now()}.tmp.png`, fullPage: true });
+    throw new Error(`no answer to ${await card.getAttribute('data-action')}; the card says: ${await card.innerText()}\n${(err as Error).message}`);
+  }
   return (await answer.innerText()).trim();
 }
 
@@ -93,8 +98,8 @@ test('an order from intake to paid, every step by a person in the console', asyn
 
   const { context: salesContext, page: sales } = await signIn(browser, base, 'sales');
   await sales.goto(`${base}/app/intake`);
-  await sales.locator('#intake-customer').click();
-  await sales.locator('#intake-customer').fill(fx.customerCode);
+  await sales.locator('#customerId').click();
+  await sales.locator('#customerId').fill(fx.customerCode);
   await sales.locator('.ant-select-item-option', { hasText: fx.customerCode }).click();
   await sales.locator('[data-testid="credit"]').waitFor();
   await sales.locator('#lines_0_productId').click();
@@ -229,8 +234,8 @@ test('a wrong password is refused and audited', async () => {
   const context = await browser.newContext();
   const page = await context.newPage();
   await page.goto(`${base}/app/signin`);
-  await page.locator('#signin-username').fill('marketing');
-  await page.locator('#signin-password').fill('not-the-password');
+  await page.locator('#signin_username').fill('marketing');
+  await page.locator('#signin_password').fill('not-the-password');
   await page.getByRole('button', { name: '登录' }).click();
   await page.getByRole('alert').filter({ hasText: '用户名或密码错误' }).waitFor();
   expect(new URL(page.url()).pathname).toBe('/app/signin');

@@ -74,33 +74,35 @@ function FileField({ value, onChange, id }: { value?: { fileName: string }; onCh
   );
 }
 
-function FieldInput({ f, order }: { f: Field; order: OrderDetail }) {
+/** The input of one field; Form.Item's value, onChange and id pass through to it. */
+function FieldInput({ f, order, ...control }: { f: Field; order: OrderDetail; [prop: string]: unknown }) {
   const { pick, t } = useI18n();
+  const p = control as Record<string, never>;
   switch (f.type) {
     case 'enum':
       return (f.options?.length ?? 0) <= 4 ? (
-        <Radio.Group optionType="button" buttonStyle="solid" options={(f.options ?? []).map((o) => ({ value: o.value, label: pick(o.label) }))} />
+        <Radio.Group {...p} optionType="button" buttonStyle="solid" options={(f.options ?? []).map((o) => ({ value: o.value, label: pick(o.label) }))} />
       ) : (
-        <Select options={(f.options ?? []).map((o) => ({ value: o.value, label: pick(o.label) }))} />
+        <Select {...p} options={(f.options ?? []).map((o) => ({ value: o.value, label: pick(o.label) }))} />
       );
     case 'textarea':
-      return <Input.TextArea rows={2} maxLength={2000} />;
+      return <Input.TextArea {...p} rows={2} maxLength={2000} />;
     case 'integer':
-      return <InputNumber min={f.min} max={f.max} style={{ width: '100%' }} />;
+      return <InputNumber {...p} min={f.min} max={f.max} style={{ width: '100%' }} />;
     case 'boolean':
-      return <Switch checkedChildren={t('yes')} unCheckedChildren={t('no')} />;
+      return <Switch {...p} checkedChildren={t('yes')} unCheckedChildren={t('no')} />;
     case 'money':
-      return <Input inputMode="decimal" placeholder="0.00" />;
+      return <Input {...p} inputMode="decimal" placeholder="0.00" />;
     case 'datetime':
-      return <DatePicker showTime style={{ width: '100%' }} />;
+      return <DatePicker {...p} showTime style={{ width: '100%' }} />;
     case 'date':
-      return <DatePicker style={{ width: '100%' }} />;
+      return <DatePicker {...p} style={{ width: '100%' }} />;
     case 'changes':
-      return <ChangesEditor order={order} />;
+      return <ChangesEditor {...p} order={order} />;
     case 'file':
-      return <FileField />;
+      return <FileField {...p} />;
     default:
-      return <Input maxLength={500} />;
+      return <Input {...p} maxLength={500} />;
   }
 }
 

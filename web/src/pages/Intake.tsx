@@ -7,7 +7,8 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import { Link } from 'react-router-dom';
-import { Alert, Button, Card, Col, DatePicker, Descriptions, Divider, Form, Input, InputNumber, Result, Row, Select, Space, Switch, Tag, Typography } from 'antd';
+import { Alert, Button, Card, Col, DatePicker, Descriptions, Divider, Form, Input, InputNumber, Result, Row, Select, Space, Switch, Typography } from 'antd';
+import { ToneTag } from '../components/Tags';
 import { api, ApiError, fieldPath, newIdempotencyKey, qs } from '../api';
 import { useI18n } from '../i18n';
 import { usePageTitle } from '../work';
@@ -162,7 +163,6 @@ export default function Intake() {
             <Form.Item name="customerId" label={t('customer')} rules={[{ required: true, message: `${t('customer')} ${t('required')}` }]}>
               <Select
                 showSearch
-                id="intake-customer"
                 placeholder={t('customerSearch')}
                 filterOption={false}
                 onSearch={customers.search}
@@ -187,7 +187,7 @@ export default function Intake() {
                   </Descriptions.Item>
                 )}
                 <Descriptions.Item label={t('creditHold')}>
-                  {customer.creditHold ? <Tag color="red">{customer.creditHoldReason ?? t('creditHold')}</Tag> : t('no')}
+                  {customer.creditHold ? <ToneTag tone="red">{customer.creditHoldReason ?? t('creditHold')}</ToneTag> : t('no')}
                 </Descriptions.Item>
                 <Descriptions.Item label={t('allowedTerms')}>{customer.allowedPaymentTerms.map((c) => code(c)).join('、')}</Descriptions.Item>
               </Descriptions>

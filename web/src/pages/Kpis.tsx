@@ -4,7 +4,8 @@
  * on hover, and the period's CSV report.
  */
 import { useEffect, useMemo, useState } from 'react';
-import { Alert, Button, Card, Col, DatePicker, Row, Segmented, Space, Table, Tag, Tooltip, Typography } from 'antd';
+import { Alert, Button, Card, Col, DatePicker, Row, Segmented, Space, Table, Tooltip, Typography } from 'antd';
+import { ToneTag } from '../components/Tags';
 import { api, qs } from '../api';
 import { useI18n, type Lang } from '../i18n';
 import { usePageTitle } from '../work';
@@ -136,7 +137,7 @@ export default function Kpis() {
         <a href={`/kpis/report.csv${qs({ period })}`} download>
           <Button>{t('downloadCsv')}</Button>
         </a>
-        {current && <Tag>{current.source === 'archive' ? (lang === 'zh' ? '已归档' : 'archived') : lang === 'zh' ? '实时' : 'live'}</Tag>}
+        {current && <ToneTag>{current.source === 'archive' ? (lang === 'zh' ? '已归档' : 'archived') : lang === 'zh' ? '实时' : 'live'}</ToneTag>}
       </Space>
       {error && <Alert type="error" showIcon message={error} />}
       <Table

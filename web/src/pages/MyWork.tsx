@@ -1,12 +1,12 @@
 /** What waits for the signed-in user's role (GET /work), most urgent first, refreshed by polling. */
 import { Link } from 'react-router-dom';
-import { Alert, Button, Card, List, Space, Table, Tag, Typography, Grid } from 'antd';
+import { Alert, Button, Card, List, Space, Table, Typography, Grid } from 'antd';
 import { useI18n } from '../i18n';
 import { useWork, usePageTitle } from '../work';
 import { Money } from '../components/Money';
 import { Time } from '../components/Time';
 import { TimeLeft } from '../components/TimeLeft';
-import { EscalationTag, LevelTag, StageTag } from '../components/Tags';
+import { EscalationTag, LevelTag, StageTag, ToneTag } from '../components/Tags';
 import type { WorkItem } from '../types';
 
 function taskName(code: (c: string) => string, item: WorkItem): string {
@@ -20,7 +20,7 @@ function Problems({ item }: { item: WorkItem }) {
   if (item.problems.length === 0 && item.risks.length === 0 && !item.onHold) return <span>—</span>;
   return (
     <Space direction="vertical" size={2}>
-      {item.onHold && <Tag color="orange">{t('onHold')}</Tag>}
+      {item.onHold && <ToneTag tone="orange">{t('onHold')}</ToneTag>}
       {item.problems.map((p) => (
         <Typography.Text key={p} type="warning" style={{ fontSize: 13 }}>
           {p}

@@ -7,14 +7,14 @@
  */
 import { useCallback, useEffect, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
-import { Alert, Card, Col, Descriptions, Empty, Row, Space, Spin, Table, Tag, Timeline, Typography } from 'antd';
+import { Alert, Card, Col, Descriptions, Empty, Row, Space, Spin, Table, Timeline, Typography } from 'antd';
 import { api, ApiError } from '../api';
 import { useI18n } from '../i18n';
 import { usePageTitle, useWork } from '../work';
 import { Money } from '../components/Money';
 import { Time } from '../components/Time';
 import { TimeLeft } from '../components/TimeLeft';
-import { EscalationTag, LevelTag, StageTag } from '../components/Tags';
+import { EscalationTag, LevelTag, StageTag, ToneTag } from '../components/Tags';
 import { ActionPanel } from '../components/ActionPanel';
 import { formatDuration } from '../format';
 import type { Actions, ChangeItem, DocumentItem, OrderDetail, Timeline as TimelineData } from '../types';
@@ -94,7 +94,7 @@ export default function OrderPage() {
               <StageTag stage={order.stage} />
             </span>
             <LevelTag level={order.riskLevel} />
-            {order.onHold && <Tag color="orange">{t('onHold')}</Tag>}
+            {order.onHold && <ToneTag tone="orange">{t('onHold')}</ToneTag>}
             <EscalationTag escalation={order.escalation} />
           </Space>
           {exception && (
@@ -218,7 +218,7 @@ export default function OrderPage() {
                   { title: t('at'), key: 'at', render: (_, c) => <Time iso={c.createdAt} /> },
                   { title: t('reason'), dataIndex: 'reason' },
                   { title: t('requestedBy'), dataIndex: 'requestedBy' },
-                  { title: t('status'), key: 's', render: (_, c) => <Tag>{code(c.status)}</Tag> },
+                  { title: t('status'), key: 's', render: (_, c) => <ToneTag>{code(c.status)}</ToneTag> },
                   {
                     title: t('decisions'),
                     key: 'd',

@@ -4,7 +4,8 @@
  */
 import { useCallback, useEffect, useState } from 'react';
 import { Link } from 'react-router-dom';
-import { Button, Card, Form, Input, Select, Space, Table, Typography } from 'antd';
+import { Button, Card, Form, Select, Space, Table, Typography } from 'antd';
+import { useSession } from '../session';
 import { api, qs } from '../api';
 import { useI18n } from '../i18n';
 import { usePageTitle } from '../work';
@@ -13,7 +14,10 @@ import { Time } from '../components/Time';
 import { TimeLeft } from '../components/TimeLeft';
 import { EscalationTag, LevelTag, StageTag } from '../components/Tags';
 import { formatDuration } from '../format';
-import type { OrderListItem } from '../types';
+import type { CustomerItem, OrderListItem, Role } from '../types';
+
+/** Who may look customers up (GET /customers). */
+const CUSTOMER_FINDERS: Role[] = ['sales', 'sales_manager', 'finance', 'finance_manager', 'admin', 'auditor'];
 
 const STAGES = [
   'sales_review', 'correction', 'finance_review', 'joint_review', 'confirmation', 'contract_signature', 'stock_preparation',
@@ -31,6 +35,13 @@ export default function Orders() {
   const [items, setItems] = useState<OrderListItem[] | null>(null);
   const [next, setNext] = useState<string | null>(null);
   const cursor = cursors[cursors.length - 1];
+  const { session } = useSession();
+  const mayFindCustomers = !!session && CUSTOMER_FINDERS.includes(session.user.role);
+  const [customers, setCustomers] = useState<CustomerItem[]>([]);
+  const findCustomers = (q: string) =>
+    void api<{ items: CustomerItem[] }>(`/customers${qs({ q, limit: 20 })}`)
+      .then((r) => setCustomers(r.items))
+      .catch(() => setCustomers([]));
 
   const load = useCallback(async () => {
     setItems(null);
@@ -62,9 +73,19 @@ export default function Orders() {
         <Form.Item name="riskLevel" label={t('riskLevel')}>
           <Select allowClear style={{ minWidth: 100 }} options={['low', 'medium', 'high'].map((s) => ({ value: s, label: code(s) }))} />
         </Form.Item>
-        <Form.Item name="customerId" label={t('customer')}>
-          <Input placeholder="customer id" />
-        </Form.Item>
+        {mayFindCustomers && (
+          <Form.Item name="customerId" label={t('customer')}>
+            <Select
+              allowClear
+              showSearch
+              filterOption={false}
+              style={{ minWidth: 200 }}
+              placeholder={t('customerSearch')}
+              onSearch={findCustomers}
+              options={customers.map((c) => ({ value: c.id, label: `${c.code} ${c.name}` }))}
+            />
+          </Form.Item>
+        )}
         <Button type="primary" htmlType="submit">
           {t('search')}
         </Button>

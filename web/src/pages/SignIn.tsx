@@ -41,18 +41,18 @@ export function SignIn() {
           {t('signInTitle')}
         </Typography.Title>
         {error && <Alert type="error" role="alert" showIcon message={error} style={{ marginBottom: 16 }} />}
-        <Form layout="vertical" onFinish={onFinish} requiredMark={false}>
+        <Form name="signin" layout="vertical" onFinish={onFinish} requiredMark={false}>
           <Form.Item label={t('username')} name="username" rules={[{ required: true, message: t('required') }]}>
-            <Input autoComplete="username" autoFocus id="signin-username" />
+            <Input autoComplete="username" autoFocus />
           </Form.Item>
           <Form.Item label={t('password')} name="password" rules={[{ required: true, message: t('required') }]}>
-            <Input.Password autoComplete="current-password" id="signin-password" />
+            <Input.Password autoComplete="current-password" />
           </Form.Item>
           <Button type="primary" htmlType="submit" block loading={busy}>
             {t('signIn')}
           </Button>
         </Form>
-        <Button type="link" onClick={() => setLang(lang === 'zh' ? 'en' : 'zh')} style={{ paddingInline: 0, marginTop: 8 }}>
+        <Button type="link" lang={lang === 'zh' ? 'en' : 'zh'} onClick={() => setLang(lang === 'zh' ? 'en' : 'zh')} style={{ paddingInline: 0, marginTop: 8 }}>
           {t('language')}
         </Button>
       </Card>

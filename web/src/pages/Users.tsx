@@ -1,6 +1,7 @@
 /** Users for admins (GET /users): who, role, sign-in state; reset a password (PUT /users/:username/password). */
 import { useCallback, useEffect, useState } from 'react';
-import { Alert, Button, Card, Form, Input, Modal, Table, Tag, Typography } from 'antd';
+import { Alert, Button, Card, Form, Input, Modal, Table, Typography } from 'antd';
+import { ToneTag } from '../components/Tags';
 import { api, ApiError } from '../api';
 import { useI18n } from '../i18n';
 import { usePageTitle } from '../work';
@@ -59,7 +60,7 @@ export default function Users() {
           { title: t('role'), key: 'r', render: (_, u) => code(u.role) },
           { title: t('active'), key: 'a', render: (_, u) => (u.active ? t('yes') : t('no')) },
           { title: t('lastSignIn'), key: 'l', render: (_, u) => <Time iso={u.lastSignInAt} /> },
-          { title: t('lockedUntil'), key: 'k', render: (_, u) => (u.lockedUntil ? <Tag color="red"><Time iso={u.lockedUntil} /></Tag> : '—') },
+          { title: t('lockedUntil'), key: 'k', render: (_, u) => (u.lockedUntil ? <ToneTag tone="red"><Time iso={u.lockedUntil} /></ToneTag> : '—') },
           {
             title: t('resetPassword'),
             key: 'p',
