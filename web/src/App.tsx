@@ -41,7 +41,10 @@ const THEME = {
   colorSuccess: '#237804',
   colorTextSecondary: 'rgba(0, 0, 0, 0.65)',
   colorTextDescription: 'rgba(0, 0, 0, 0.65)',
+  colorTextTertiary: 'rgba(0, 0, 0, 0.65)',
   colorTextPlaceholder: 'rgba(0, 0, 0, 0.55)',
+  // Tables' "no data" is drawn in the disabled colour.
+  colorTextDisabled: 'rgba(0, 0, 0, 0.55)',
 };
 
 export function App() {

@@ -144,6 +144,8 @@ function ActionForm({ action, order, onDone, onAnswer }: { action: Action; order
       const e = err as ApiError;
       const text = e.status === 409 ? `${t('conflict409')}: ${e.message}` : e.status === 403 ? `${t('forbidden')}: ${e.message}` : e.message;
       setAnswer({ ok: false, status: e.status, text: `${pick(action.label)}: ${text}` });
+      // The order moved on under this page: show where it is now.
+      if (e.status === 409) onDone();
       if (e.field) {
         const name = e.field.split(/[.[]/)[0]!;
         if (visible.some((f) => f.name === name || f.name === e.field))

@@ -1,5 +1,4 @@
 import { useEffect, useState } from 'react';
-import { Typography } from 'antd';
 import { formatDuration } from '../format';
 import { useI18n } from '../i18n';
 
@@ -14,5 +13,7 @@ export function TimeLeft({ deadline }: { deadline: string | null | undefined }) 
   if (!deadline) return <span>—</span>;
   const seconds = (Date.parse(deadline) - now) / 1000;
   const text = seconds < 0 ? t('overdueBy', { t: formatDuration(-seconds, lang) }) : t('left', { t: formatDuration(seconds, lang) });
-  return <Typography.Text type={seconds < 0 ? 'danger' : seconds < 3600 ? 'warning' : undefined}>{text}</Typography.Text>;
+  // Explicit dark red / amber: Ant Design's warning text is too light for WCAG AA contrast.
+  const color = seconds < 0 ? '#a8071a' : seconds < 3600 ? '#874d00' : undefined;
+  return <span style={{ color, fontWeight: seconds < 0 ? 600 : undefined }}>{text}</span>;
 }

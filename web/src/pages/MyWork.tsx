@@ -22,9 +22,9 @@ function Problems({ item }: { item: WorkItem }) {
     <Space direction="vertical" size={2}>
       {item.onHold && <ToneTag tone="orange">{t('onHold')}</ToneTag>}
       {item.problems.map((p) => (
-        <Typography.Text key={p} type="warning" style={{ fontSize: 13 }}>
+        <span key={p} style={{ fontSize: 13, color: '#874d00' }}>
           {p}
-        </Typography.Text>
+        </span>
       ))}
       {item.risks.map((r) => (
         <span key={r.code}>
