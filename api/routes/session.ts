@@ -157,12 +157,13 @@ const session: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Sign out',
         description: 'Ends the session on the server and clears the cookie. Needs the session cookie and X-CSRF-Token.',
         tags: ['auth'],
-        response: { 204: Type.Null(), ...errors(401, 403) },
+        response: { 204: Type.Null(), ...errors(401, 403, 409) },
       },
     },
     async (request, reply) => {
       const caller = userOf(request);
-      if (!caller.session) throw unauthorized('Not signed in: sign-out ends a console session (bearer tokens are revoked with POST /tokens/:id/revoke)');
+      // A bearer caller has no console session to end (its token is revoked with POST /tokens/:id/revoke).
+      if (!caller.session) throw conflict('No console session: sign-out ends the session of the cookie; revoke a bearer token with POST /tokens/:id/revoke');
       await endSession(app.prisma, caller.session.id, 'signed_out');
       return reply.header('Set-Cookie', sessionCookie(request, '', 0)).status(204).send(null);
     },
