@@ -216,7 +216,7 @@ export async function sendDunningReminder(
         detail: `Customer ${customer.name} (${customer.code}) is now on credit hold: ${reason}. Outstanding: ${inv.currency} ${outstanding(inv.amount.toFixed(2), inv.paid.toFixed(2))}.`,
       });
       // Queued on a retry too (a key already queued is left alone), for an alert raised before the outbox was transactional.
-      await enqueueRoleMail(tx, { key: alertKey, orderId: order.id, role: 'finance_manager', ...note }, deps.mailQueue);
+      await enqueueRoleMail(tx, { key: alertKey, orderId: order.id, role: 'finance_manager', ...note }, deps.mailQueue, deps.publicUrl);
       if (inserted.count === 0) return; // done by an earlier attempt
       if (!c.creditHold) await tx.customer.update({ where: { id: c.id }, data: { creditHold: true, creditHoldReason: reason } });
       await writeAudit(tx, {

@@ -44,6 +44,8 @@ export interface ActivityDeps {
   policy?: Pick<Policy, 'exchangeRates'>;
   /** The company on the documents (COMPANY_FILE); DEFAULT_COMPANY when absent. */
   company?: CompanyProfile;
+  /** The console's base URL (PUBLIC_URL): staff mails about an order link to its page; no link when absent. */
+  publicUrl?: string;
 }
 
 export type { CarrierAdapter } from './carriers/adapter';

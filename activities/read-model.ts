@@ -173,7 +173,7 @@ export async function raiseStageAlert(deps: ActivityDeps, a: RaiseStageAlertInpu
     // already queued is left alone): an alert raised before the outbox was
     // transactional may still lack its mails.
     const mail = staffMessage(STAFF_KIND[a.level], { orderNo: a.orderNo, stage: a.stage, detail: a.message });
-    await enqueueRoleMail(tx, { key: a.key, orderId: a.orderId, role: a.role, ...mail }, deps.mailQueue);
+    await enqueueRoleMail(tx, { key: a.key, orderId: a.orderId, role: a.role, ...mail }, deps.mailQueue, deps.publicUrl);
     if (inserted === 0) return;
     if (CLOCK_LEVELS.includes(a.level))
       await tx.execute(`UPDATE orders SET escalation = $3 WHERE id = $1 AND stage = $2`, [a.orderId, a.stage, a.level]);

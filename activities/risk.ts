@@ -204,7 +204,7 @@ export async function assessRisks(
         if (added === 1) {
           inserted.push(key);
           // The owner's early-warning mail commits with the alert.
-          await enqueueRoleMail(tx, { key, orderId: a.orderId, role: r.owner, ...riskMail(a.orderNo, order.stage, r) }, deps.mailQueue);
+          await enqueueRoleMail(tx, { key, orderId: a.orderId, role: r.owner, ...riskMail(a.orderNo, order.stage, r) }, deps.mailQueue, deps.publicUrl);
         }
       }
     }

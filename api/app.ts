@@ -19,13 +19,18 @@ import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/typ
 import type { Client } from '@temporalio/client';
 import type { Config } from '../activities/infra/config';
 import type { PrismaClient } from '../activities/infra/db';
-import authPlugin from './auth/plugin';
+import authPlugin, { cookieValue } from './auth/plugin';
+import { SESSION_COOKIE } from './auth/sessions';
 import { hashToken } from './auth/tokens';
 import { HttpError, errorHandler, notFoundHandler } from './errors';
 import audit from './routes/audit';
 import auth from './routes/auth';
+import catalog from './routes/catalog';
 import changes from './routes/changes';
 import codec from './routes/codec';
+import consoleRoutes from './routes/console';
+import session from './routes/session';
+import work from './routes/work';
 import creditHold from './routes/credit-hold';
 import customer from './routes/customer';
 import health from './routes/health';
@@ -62,10 +67,12 @@ export interface AppOptions {
 
 export const BODY_LIMIT = 1024 * 1024;
 
-/** Rate-limit key: the caller's token (hashed), else their address. */
+/** Rate-limit key: the caller's token (hashed), else their console session (hashed), else their address. */
 function callerKey(request: FastifyRequest): string {
   const m = /^Bearer[ ]+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
-  return m ? `token:${hashToken(m[1])}` : `ip:${request.ip}`;
+  if (m) return `token:${hashToken(m[1])}`;
+  const session = cookieValue(request, SESSION_COOKIE);
+  return session ? `session:${hashToken(session)}` : `ip:${request.ip}`;
 }
 
 const tooMany = (after: string) => new HttpError(429, `Too many requests; retry in ${after}`);
@@ -108,7 +115,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
         title: 'Sales order API',
         description:
           'Orders from intake to payment. Each order is a Temporal workflow; lists read the database. ' +
-          'Errors are `{ error, message, field? }`. Every route but /health and /docs needs `Authorization: Bearer <token>`; ' +
+          'Errors are `{ error, message, field? }`. Every route but /health, /docs and the console’s public ones needs `Authorization: Bearer <token>` ' +
+          'or the console’s session cookie with X-CSRF-Token on writes (docs/CONSOLE-API.md); ' +
           'each route lists the roles allowed (docs/ROLES.md).',
         version: '0.1.0',
       },
@@ -137,6 +145,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   await app.register(health);
   await app.register(orders);
+  await app.register(catalog);
   await app.register(reviews);
   await app.register(changes);
   await app.register(holds);
@@ -156,6 +165,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(contract);
   await app.register(auth);
   await app.register(codec);
+  await app.register(session);
+  await app.register(work);
+  await app.register(consoleRoutes);
 
   return app as unknown as FastifyInstance;
 }

@@ -43,6 +43,16 @@ export class HttpError extends Error {
   }
 }
 
+/** 403 with `error: 'csrf'`: a state-changing request made with the session cookie lacks its X-CSRF-Token. */
+export class CsrfError extends HttpError {
+  constructor(message: string) {
+    super(403, message);
+  }
+  override get error(): string {
+    return 'csrf';
+  }
+}
+
 export const badRequest = (message: string, field?: string) => new HttpError(400, message, field);
 export const notFound = (message: string) => new HttpError(404, message);
 export const conflict = (message: string, field?: string) => new HttpError(409, message, field);

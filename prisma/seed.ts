@@ -14,6 +14,7 @@
  */
 import type { PrismaClient } from '../generated/prisma/client';
 import { ROLES, type Role } from '../workflows/domain/policy';
+import { setPassword } from '../api/auth/passwords';
 
 /** Service callers' roles (api/auth/roles.ts SERVICE_ROLES). */
 type ServiceRole = 'carrier';
@@ -208,6 +209,14 @@ export const seedCustomerOwner = (index: number): string => (index === SEED_CUST
 
 export const emailOf = (username: string): string => `${username}@example.com`;
 
+/**
+ * The console password of a seeded person, for a demo on one machine
+ * (`npm start` prints them): deterministic, so the README can name them. Set
+ * only while the user has none, so a password changed since is kept. Service
+ * callers get none: they use tokens.
+ */
+export const demoPasswordOf = (username: string): string => `demo-${username}`;
+
 export interface SeedResult {
   customers: number;
   products: number;
@@ -225,6 +234,7 @@ export async function seed(prisma: PrismaClient): Promise<SeedResult> {
       create: { username: u.username, name: u.name, email: emailOf(u.username), role: u.role },
     });
     userIds.set(u.username, row.id);
+    if (!u.service && row.passwordHash === null) await setPassword(prisma, row.id, demoPasswordOf(u.username));
   }
 
   for (const [i, c] of SEED_CUSTOMERS.entries()) {

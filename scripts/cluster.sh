@@ -6,6 +6,7 @@
 #
 #   scripts/cluster.sh ensure   build, when missing, temporal-server, temporal-sql-tool and
 #                               temporal-ui-server (pinned Go modules) into .tools/bin, and the CLI
+#   scripts/cluster.sh ensure-ui  build only temporal-ui-server (scripts/temporal.sh uses it)
 #   scripts/cluster.sh schema   create or upgrade Temporal's two databases (deploy/temporal/setup-schema.sh)
 #   scripts/cluster.sh start    ensure, schema, start the server and the UI in the background
 #                               (unless they already answer), create the namespace and search
@@ -104,7 +105,14 @@ ensure() {
     chmod -R u+w "$SCHEMA_DIR" # the module cache is read-only
   fi
   # A start without the UI (CLUSTER_UI=0: the bench, the failover tests) does not wait for its build.
-  if [[ "${1:-}" != server-only && ( ! -x "$UI_BIN" || ! -d "$UI_STAMP" ) ]]; then
+  if [[ "${1:-}" != server-only ]]; then ensure_ui; fi
+}
+
+# The Web UI server alone: `npm start` runs it in front of the dev server too
+# (scripts/temporal.sh), for its codec setting with credentials.
+ensure_ui() {
+  mkdir -p "$BIN"
+  if [[ ! -x "$UI_BIN" || ! -d "$UI_STAMP" ]]; then
     local tmp
     tmp="$(mktemp -d)"
     go_install "the Temporal UI server $UI_VERSION" "$tmp" "github.com/temporalio/ui-server/v2/cmd/server@$UI_VERSION"
@@ -233,13 +241,14 @@ stop() {
 case "${1:-}" in
   ensure) ensure ;;
   schema) ensure server-only && schema ;;
+  ensure-ui) ensure_ui ;;
   start) start ;;
   stop) stop ;;
   status)
     if [[ -x "$BIN/temporal" ]] && healthy; then log "serving on $ADDRESS"; else log "not answering on $ADDRESS"; exit 1; fi
     ;;
   *)
-    echo "usage: $0 ensure|schema|start|stop|status" >&2
+    echo "usage: $0 ensure|ensure-ui|schema|start|stop|status" >&2
     exit 2
     ;;
 esac

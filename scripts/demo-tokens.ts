@@ -1,5 +1,7 @@
 /**
  * Demo tokens: one bearer token per seeded user (SEED_USERS), valid 7 days,
+ * beside each person's console password (prisma/seed.ts demoPasswordOf; set
+ * by the seed while the user has none),
  * named `demo`; the user's earlier `demo` tokens are revoked first, so only
  * the newest set works. Prints a table (username, role, token) and writes it
  * to .data/demo-tokens.txt, and as shell variables (TOKEN_SALES, TOKEN_FINANCE, ...)
@@ -17,7 +19,7 @@ import { dirname, join } from 'node:path';
 import { loadConfig } from '../activities/infra/config';
 import { createPrisma, type PrismaClient } from '../activities/infra/db';
 import { issueToken, revokeNamed } from '../api/auth/tokens';
-import { SEED_USERS } from '../prisma/seed';
+import { SEED_USERS, demoPasswordOf } from '../prisma/seed';
 
 export const DEMO_TOKEN_NAME = 'demo';
 export const DEMO_TOKEN_DAYS = 7;
@@ -27,6 +29,8 @@ export const DEMO_TOKENS_ENV = join(__dirname, '..', '.data', 'demo-tokens.env')
 export interface DemoToken {
   username: string;
   role: string;
+  /** The console password of the demo (service callers have none). */
+  password: string | null;
   token: string;
   expiresAt: Date;
 }
@@ -44,7 +48,7 @@ export async function issueDemoTokens(prisma: PrismaClient, now = new Date()): P
       ttlDays: DEMO_TOKEN_DAYS,
       now,
     });
-    out.push({ username: u.username, role: user.role, token: t.token, expiresAt: t.expiresAt });
+    out.push({ username: u.username, role: user.role, password: u.service ? null : demoPasswordOf(u.username), token: t.token, expiresAt: t.expiresAt });
   }
   return out;
 }
@@ -57,11 +61,12 @@ export function formatEnv(tokens: DemoToken[]): string {
 export function formatTable(tokens: DemoToken[]): string {
   const w1 = Math.max(8, ...tokens.map((t) => t.username.length));
   const w2 = Math.max(4, ...tokens.map((t) => t.role.length));
-  const row = (a: string, b: string, c: string) => `${a.padEnd(w1)}  ${b.padEnd(w2)}  ${c}`;
+  const w3 = Math.max(16, ...tokens.map((t) => (t.password ?? '-').length));
+  const row = (a: string, b: string, c: string, d: string) => `${a.padEnd(w1)}  ${b.padEnd(w2)}  ${c.padEnd(w3)}  ${d}`;
   const expires = tokens[0]?.expiresAt.toISOString().slice(0, 16).replace('T', ' ') ?? '-';
   return [
-    row('username', 'role', `token (valid until ${expires} UTC; send as Authorization: Bearer <token>)`),
-    ...tokens.map((t) => row(t.username, t.role, t.token)),
+    row('username', 'role', 'console password', `token (valid until ${expires} UTC; send as Authorization: Bearer <token>)`),
+    ...tokens.map((t) => row(t.username, t.role, t.password ?? '-', t.token)),
   ].join('\n');
 }
 

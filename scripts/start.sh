@@ -152,6 +152,17 @@ step "demo tokens (one per seeded user, valid 7 days; the previous demo tokens a
 DEMO_TOKENS="$("$TSX" scripts/demo-tokens.ts)" || die "could not issue the demo tokens (see above)"
 note "written to .data/demo-tokens.txt and, as shell variables, .data/demo-tokens.env (readable by you only)"
 
+step "the console's web app (web/dist, served at /app)"
+CONSOLE_NOTE=""
+if [[ -f web/dist/index.html ]]; then
+  note "built (web/dist); rebuild with npm run build:web"
+elif node -e 'process.exit(require("./package.json").scripts?.["build:web"] ? 0 : 1)'; then
+  npm run build:web || die "could not build the console (npm run build:web, see above)"
+else
+  CONSOLE_NOTE="(not built yet: /app answers 503 until the web app exists)"
+  note "no build:web script in package.json yet: the API serves /app once web/dist exists"
+fi
+
 # --- 6. processes ----------------------------------------------------------
 
 # The processes run under one supervisor (scripts/supervise.ts): output lines
@@ -221,6 +232,9 @@ cat <<EOF
 
 $(printf '\033[1;32m')  Sales order system is running$(printf '\033[0m')  ($TOPOLOGY)
 
+  Console          $API_URL/app/   $CONSOLE_NOTE
+                   sign in with a demo user below (e.g. sales / demo-sales)
+
   API              $API_LINE
   API docs         $API_URL/docs
   Health           $API_URL/health
@@ -230,11 +244,12 @@ $(printf '\033[1;32m')  Sales order system is running$(printf '\033[0m')  ($TOPO
   Database         ${CFG[DATABASE_URL]}
   Policy           ${CFG[POLICY_FILE]}
 
-  Demo tokens (every route but /health and /docs needs Authorization: Bearer <token>;
-  also in .data/demo-tokens.txt; roles per route in docs/ROLES.md):
+  Demo users: console password (set while the user has none; an admin resets it with
+  PUT /users/:username/password) and bearer token for programs (also in .data/demo-tokens.txt;
+  roles per route in docs/ROLES.md):
 $(sed 's/^/    /' <<<"$DEMO_TOKENS")
 
-  Try: curl -H "Authorization: Bearer $(awk '$1=="sales"{print $3}' <<<"$DEMO_TOKENS")" $API_URL/me
+  Try: curl -H "Authorization: Bearer $(awk '$1=="sales"{print $4}' <<<"$DEMO_TOKENS")" $API_URL/me
 
   Logs below are prefixed $(printf '[%s] ' "${!PROCS[@]}")(one per process). Press Ctrl-C to stop.
 

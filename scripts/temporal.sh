@@ -5,10 +5,22 @@
 #   scripts/temporal.sh ensure   build the Temporal CLI into .tools/bin/temporal when missing
 #   scripts/temporal.sh start    ensure, then start the dev server in the background
 #                                (unless something already listens on the port) and wait for it
-#   scripts/temporal.sh stop     stop the dev server this script started (pid in .data/temporal.pid)
+#   scripts/temporal.sh stop     stop the dev server and UI server this script started
+#                                (pids in .data/temporal.pid, .data/temporal-ui.pid)
 #   scripts/temporal.sh status   say whether the server answers
 #
-# Environment: TEMPORAL_PORT (7233), TEMPORAL_UI_PORT (8233), TEMPORAL_START_TIMEOUT (seconds, 90).
+# The Web UI: the dev server's built-in UI sends the codec requests without
+# the browser's cookies (its "include credentials" setting is off and cannot
+# be set from the command line), so every decode of an encrypted payload
+# answered 401. So the dev server runs headless and the standalone UI server
+# (temporal-ui-server, built by `scripts/cluster.sh ensure-ui` into .tools/bin,
+# configured by deploy/temporal-ui/sales-orders.yaml: codec endpoint, include
+# credentials on, CORS) serves the UI on TEMPORAL_UI_PORT in front of it: a
+# person signed in to the console (cookie so_session) reads the payloads.
+# TEMPORAL_UI_SERVER=0 keeps the built-in UI (no codec credentials).
+#
+# Environment: TEMPORAL_PORT (7233), TEMPORAL_UI_PORT (8233), TEMPORAL_START_TIMEOUT (seconds, 90),
+# TEMPORAL_UI_SERVER (1).
 # The CLI is built from source with Go because these machines cannot download
 # release binaries (docs: ../shared/ENVIRONMENT.md). v1.5.1 is the newest
 # version that `go install pkg@version` accepts.
@@ -21,7 +33,11 @@ TEMPORAL="$TOOLS_BIN/temporal"
 DATA_DIR="$ROOT/.data"
 # The API's codec endpoint for the Web UI (HOST and PORT are the API's, see
 # .env.example); read before PORT is reused below for the Temporal port.
-CODEC_ENDPOINT="${TEMPORAL_UI_CODEC_ENDPOINT:-http://${HOST:-127.0.0.1}:${PORT:-3000}/codec}"
+API_HOST="${HOST:-127.0.0.1}"
+[[ "$API_HOST" == 0.0.0.0 || "$API_HOST" == '::' ]] && API_HOST=127.0.0.1
+API_ORIGIN="http://$API_HOST:${PORT:-3000}"
+CODEC_ENDPOINT="${TEMPORAL_UI_CODEC_ENDPOINT:-$API_ORIGIN/codec}"
+UI_SERVER="$TOOLS_BIN/temporal-ui-server"
 PORT="${TEMPORAL_PORT:-7233}"
 UI_PORT="${TEMPORAL_UI_PORT:-8233}"
 ADDRESS="127.0.0.1:$PORT"
@@ -90,9 +106,19 @@ start() {
     exit 1
   fi
   mkdir -p "$DATA_DIR"
+  local standalone_ui=0
+  if [[ "${TEMPORAL_UI_SERVER:-1}" != 0 ]]; then
+    if bash "$ROOT/scripts/cluster.sh" ensure-ui; then
+      standalone_ui=1
+    else
+      log "could not build the Temporal UI server; using the dev server's own UI (the codec will not get the console's cookie)" >&2
+    fi
+  fi
+  local ui_args=(--ui-port "$UI_PORT")
+  (( standalone_ui )) && ui_args=(--headless)
   local args=(server start-dev
     --db-filename "$DATA_DIR/temporal.db"
-    --ip 127.0.0.1 --port "$PORT" --ui-port "$UI_PORT"
+    --ip 127.0.0.1 --port "$PORT" "${ui_args[@]}"
     --sqlite-pragma journal_mode=WAL --sqlite-pragma synchronous=OFF
     --log-level warn
     # Eager activities: an activity scheduled by a workflow task goes back to the
@@ -124,10 +150,53 @@ start() {
     waited=$((waited + 1))
   done
   log "dev server ready (pid $pid) after ${waited}s"
+  (( standalone_ui )) && start_ui
   print_urls
 }
 
+# The standalone Web UI server in front of the dev server (see the top of this file).
+start_ui() {
+  if listening "$UI_PORT"; then
+    log "something already listens on the UI port $UI_PORT; not starting the UI server"
+    return 0
+  fi
+  (cd "$ROOT" && TEMPORAL_ADDRESS="$ADDRESS" TEMPORAL_UI_PORT="$UI_PORT" \
+    TEMPORAL_CODEC_ENDPOINT="$CODEC_ENDPOINT" TEMPORAL_CORS_ORIGINS="${TEMPORAL_CORS_ORIGINS:-$API_ORIGIN}" \
+    setsid nohup "$UI_SERVER" --root deploy --config temporal-ui --env sales-orders start >>"$DATA_DIR/temporal-ui.log" 2>&1 </dev/null &
+    echo "$!" >"$DATA_DIR/temporal-ui.pid")
+  local pid
+  pid="$(cat "$DATA_DIR/temporal-ui.pid")"
+  for _ in $(seq 1 60); do
+    if listening "$UI_PORT"; then
+      log "Web UI server (pid $pid): codec $CODEC_ENDPOINT with the browser's credentials"
+      return 0
+    fi
+    if ! kill -0 "$pid" 2>/dev/null; then
+      log "the UI server exited during start; last lines of .data/temporal-ui.log:" >&2
+      tail -n 20 "$DATA_DIR/temporal-ui.log" >&2
+      exit 1
+    fi
+    sleep 0.5
+  done
+  log "the UI server did not listen on $UI_PORT within 30s; see .data/temporal-ui.log" >&2
+  exit 1
+}
+
+stop_ui() {
+  local pidfile="$DATA_DIR/temporal-ui.pid"
+  [[ -f "$pidfile" ]] || return 0
+  local pid
+  pid="$(cat "$pidfile")"
+  # Only our own process: the pid may have been reused since.
+  if kill -0 "$pid" 2>/dev/null && [[ "$(cat "/proc/$pid/comm" 2>/dev/null)" == temporal-ui* ]]; then
+    kill -TERM "$pid"
+    log "stopped the Web UI server (pid $pid)"
+  fi
+  rm -f "$pidfile"
+}
+
 stop() {
+  stop_ui
   local pidfile="$DATA_DIR/temporal.pid"
   if [[ ! -f "$pidfile" ]]; then
     log "no .data/temporal.pid: nothing started by this script"

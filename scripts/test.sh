@@ -30,6 +30,10 @@ step "CJK font for the PDF documents"
 source "$ROOT/scripts/lib/fonts.sh"
 ensure_cjk_fonts || die "no CJK font (fonts-noto-cjk) for the document tests"
 
+step "Chromium for the console's browser tests (test/browser)"
+source "$ROOT/scripts/lib/chromium.sh"
+ensure_chromium || die "no chromium for the browser tests"
+
 step "Temporal CLI"
 if [[ -n "${TEMPORAL_ADDRESS:-}" ]]; then
   echo "TEMPORAL_ADDRESS=$TEMPORAL_ADDRESS: tests use that server"
@@ -55,18 +59,31 @@ else
   echo "no type errors"
 fi
 
+# The browser tests serve the built console (web/dist); build it when missing or older than its sources
+# (for the whole suite, or when the arguments name the browser tests).
+if [[ $# -eq 0 || "$*" == *browser* ]]; then
+  step "console web app (npm run build:web when web/dist is missing or stale)"
+  if [[ ! -f web/dist/index.html ]] || [[ -n "$(find web/src web/index.html web/vite.config.ts package-lock.json -newer web/dist/index.html -print -quit 2>/dev/null)" ]]; then
+    npm run build:web
+  else
+    echo "web/dist is current"
+  fi
+fi
+
 if [[ $# -gt 0 ]]; then
   step "jest $*"
   exec npx jest "$@"
 fi
 
-# The bench's smoke mode, the chaos run and the cluster's failover tests start
+# The browser tests, the bench's smoke mode, the chaos run and the cluster's failover tests start
 # their own worker and API processes (the chaos run and the failover tests their
 # own Temporal server too); on two cores they starve (and are starved by) the
 # other suites, so each runs alone, after them.
-step "jest (every suite but the bench smoke, the chaos run and the cluster failover tests)"
+step "jest (every suite but the browser tests, the bench smoke, the chaos run and the cluster failover tests)"
 status=0
-npx jest --testPathIgnorePatterns '/test/(bench|chaos|cluster)/' || status=$?
+npx jest --testPathIgnorePatterns '/test/(bench|chaos|cluster|browser)/' || status=$?
+step "jest test/browser (the console in Chromium, alone)"
+npx jest test/browser || status=$?
 step "jest test/bench (the benchmark's smoke mode, alone)"
 npx jest test/bench || status=$?
 step "jest test/chaos (the short fixed-seed chaos run, alone)"

@@ -28,7 +28,7 @@ async function main(): Promise<void> {
     connection,
     namespace: config.temporalNamespace,
     taskQueue: config.temporalTaskQueue,
-    deps: { prisma, mailQueue: config.mail.queue, carriers: builtinCarrierAdapter, policy: config.policy, company: config.company },
+    deps: { prisma, mailQueue: config.mail.queue, carriers: builtinCarrierAdapter, policy: config.policy, company: config.company , publicUrl: config.console.publicUrl },
     dataConverter: dataConverterFor(config.payloadCodecKeys),
     // A prebuilt bundle of workflows/ (the chaos run builds one for the workers it restarts); else bundled now.
     workflowBundlePath: process.env.WORKFLOW_BUNDLE || undefined,

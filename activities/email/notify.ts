@@ -86,13 +86,17 @@ export interface NotifyRoleInput {
  * customers' orders), outbox key `${key}:${userId}`, all in one transaction.
  */
 export async function notifyRole(deps: ActivityDeps, a: NotifyRoleInput): Promise<void> {
-  await sqlOf(deps.prisma).transaction((tx) => enqueueRoleMail(tx, a, deps.mailQueue));
+  await sqlOf(deps.prisma).transaction((tx) => enqueueRoleMail(tx, a, deps.mailQueue, deps.publicUrl));
 }
 
-/** The staff emails of `notifyRole`, queued in the caller's transaction; answers how many users got one. */
-export async function enqueueRoleMail(tx: Sql | PrismaRaw, a: NotifyRoleInput, queue?: string): Promise<number> {
+/**
+ * The staff emails of `notifyRole`, queued in the caller's transaction; answers how many users got one.
+ * With `publicUrl` (PUBLIC_URL) a mail about an order ends with the link to the order's page in the console.
+ */
+export async function enqueueRoleMail(tx: Sql | PrismaRaw, a: NotifyRoleInput, queue?: string, publicUrl?: string): Promise<number> {
   const db = asSql(tx);
   const users = await recipientsOf(db, a);
+  const text = publicUrl && a.orderId ? `${a.text}${await orderLink(db, a.orderId, publicUrl)}` : a.text;
   for (const u of users)
     await enqueueMail(db, {
       key: `${a.key}:${u.id}`,
@@ -100,10 +104,18 @@ export async function enqueueRoleMail(tx: Sql | PrismaRaw, a: NotifyRoleInput, q
       to: { name: u.name, address: u.email },
       template: `staff:${a.role}`,
       subject: a.subject,
-      text: a.text,
+      text,
       queue,
     });
   return users.length;
+}
+
+/** The console page of an order (api/routes/console.ts orderPageUrl), as the last lines of a staff mail. */
+export const orderPageUrl = (publicUrl: string, orderNo: string) => `${publicUrl.replace(/\/+$/, '')}/app/orders/${encodeURIComponent(orderNo)}`;
+
+async function orderLink(sql: Sql, orderId: string, publicUrl: string): Promise<string> {
+  const [order] = await sql.query<{ orderNo: string }>(`SELECT order_no FROM orders WHERE id = $1`, [orderId]);
+  return order ? `\n\n订单页面 / Order page: ${orderPageUrl(publicUrl, order.orderNo)}\n` : '';
 }
 
 /** Active users of the role, narrowed to those allowed to see the order when there is one. */

@@ -8,10 +8,15 @@
  * AES-256-GCM, a fresh 12-byte IV per payload. The encoded payload names the
  * key it was made with (`encryption-key-id`), so keys can be rotated: new
  * payloads use the current key, old histories decode with the old ones.
+ *
+ * One exception: the workflow's timer summaries (`sales_review: reminded
+ * (sales) at …`, workflows/order/timer-summary.ts) carry no personal data and
+ * stay plain JSON, so the Web UI's timeline is readable without the codec.
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import type { DataConverter, Payload, PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
+import { isTimerSummary } from '../../workflows/order/timer-summary';
 
 const ENCODING = 'binary/encrypted';
 const IV_BYTES = 12;
@@ -44,6 +49,7 @@ export class EncryptionCodec implements PayloadCodec {
 
   async encode(payloads: Payload[]): Promise<Payload[]> {
     return payloads.map((p) => {
+      if (isPublicSummary(p)) return p;
       const plain = temporal.api.common.v1.Payload.encode(p).finish();
       const iv = randomBytes(IV_BYTES);
       const cipher = createCipheriv('aes-256-gcm', this.current.key, iv);
@@ -69,6 +75,17 @@ export class EncryptionCodec implements PayloadCodec {
       const plain = Buffer.concat([decipher.update(sealed.subarray(IV_BYTES, sealed.length - TAG_BYTES)), decipher.final()]);
       return temporal.api.common.v1.Payload.decode(plain) as Payload;
     });
+  }
+}
+
+/** A JSON string payload that is one of the workflow's timer summaries (no personal data). */
+export function isPublicSummary(p: Payload): boolean {
+  if (text(p.metadata?.encoding) !== 'json/plain' || !p.data || p.data.length > 400) return false;
+  try {
+    const value: unknown = JSON.parse(text(p.data));
+    return typeof value === 'string' && isTimerSummary(value);
+  } catch {
+    return false;
   }
 }
 

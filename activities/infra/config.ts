@@ -50,6 +50,24 @@ export interface Config {
   /** The company on the documents: DEFAULT_COMPANY with COMPANY_FILE's keys over it. */
   company: CompanyProfile;
   companyFile?: string;
+  /** The approvers' console (issue 11): sessions, sign-in lockout, links and the web app's files. */
+  console: ConsoleConfig;
+}
+
+export interface ConsoleConfig {
+  /** A session ends after this long without a request. */
+  sessionIdleMs: number;
+  /** A session ends this long after sign-in, whatever the activity. */
+  sessionMaxMs: number;
+  /** Failed sign-ins in a row for one username before it is locked out. */
+  loginMaxFailures: number;
+  loginLockoutMs: number;
+  /** Base URL people open the console at (links in staff emails), without a trailing slash. */
+  publicUrl: string;
+  /** IANA time zone the console shows times in. */
+  timeZone: string;
+  /** The built web app (served at /app). */
+  webDist: string;
 }
 
 export interface MailDispatchConfig {
@@ -116,6 +134,18 @@ export const CONFIG_DEFAULTS = {
   RECONCILE_INTERVAL: '1m',
   /** JSON file of the company on the documents (name, address, bank, contract terms); unset: a placeholder company. */
   COMPANY_FILE: '',
+  /** Console sessions: idle and absolute expiry (durations). */
+  SESSION_IDLE_TIMEOUT: '30m',
+  SESSION_MAX_AGE: '12h',
+  /** Failed sign-ins in a row for one username before it is locked out for LOGIN_LOCKOUT. */
+  LOGIN_MAX_FAILURES: '5',
+  LOGIN_LOCKOUT: '15m',
+  /** Base URL of the console for links in staff emails; unset: http://127.0.0.1:<PORT>. */
+  PUBLIC_URL: '',
+  /** The time zone the console shows times in. */
+  CONSOLE_TIME_ZONE: 'Asia/Shanghai',
+  /** The built web app served at /app; unset: <repository>/web/dist. */
+  WEB_DIST: '',
 } as const;
 
 export type ConfigKey = keyof typeof CONFIG_DEFAULTS;
@@ -319,6 +349,20 @@ export function loadConfig(env: Env = withDotEnv()): Config {
     }
   }
 
+  const sessionIdleMs = duration('SESSION_IDLE_TIMEOUT', 1000, '30m');
+  const sessionMaxMs = duration('SESSION_MAX_AGE', 1000, '12h');
+  const loginMaxFailures = count('LOGIN_MAX_FAILURES', 'failures', 5);
+  const loginLockoutMs = duration('LOGIN_LOCKOUT', 1000, '15m');
+  let publicUrl = `http://127.0.0.1:${apiPort}`;
+  if (get('PUBLIC_URL')) publicUrl = url('PUBLIC_URL', ['http:', 'https:']).replace(/\/+$/, '');
+  const timeZone = get('CONSOLE_TIME_ZONE');
+  try {
+    new Intl.DateTimeFormat('en', { timeZone });
+  } catch {
+    problems.push(`CONSOLE_TIME_ZONE: "${timeZone}" is not a time zone; expected an IANA name such as Asia/Shanghai`);
+  }
+  const webDist = resolve(get('WEB_DIST') || resolve(__dirname, '..', '..', 'web', 'dist'));
+
   if (problems.length) throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);
 
   return {
@@ -342,6 +386,7 @@ export function loadConfig(env: Env = withDotEnv()): Config {
     reconcileIntervalMs,
     company,
     companyFile,
+    console: { sessionIdleMs, sessionMaxMs, loginMaxFailures, loginLockoutMs, publicUrl, timeZone, webDist },
   };
 }
 
@@ -376,6 +421,10 @@ export function describeConfig(c: Config): Record<string, string | number> {
     MAIL_POLL_INTERVAL: `${c.mail.pollMs / 1000}s`,
     RECONCILE_INTERVAL: `${c.reconcileIntervalMs / 1000}s`,
     COMPANY_FILE: c.companyFile ?? '(placeholder company)',
+    PUBLIC_URL: c.console.publicUrl,
+    SESSION: `idle ${c.console.sessionIdleMs / 1000}s, at most ${c.console.sessionMaxMs / 1000}s`,
+    LOGIN_LOCKOUT: `${c.console.loginMaxFailures} failures -> ${c.console.loginLockoutMs / 1000}s`,
+    CONSOLE_TIME_ZONE: c.console.timeZone,
     PAYLOAD_CODEC_KEY: `set (key id ${keyId(c.payloadCodecKeys[0])}${c.payloadCodecKeys.length > 1 ? `, +${c.payloadCodecKeys.length - 1} old` : ''})`,
   };
 }

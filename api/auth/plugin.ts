@@ -6,8 +6,11 @@
  *   - a route with no entry in api/auth/roles.ts (and not public) stops the
  *     app from starting; so does an entry for a route that does not exist;
  *   - onRequest (after the rate limit): `Authorization: Bearer <token>` ->
- *     `request.user = { id, username, role, kind }`, else 401; a role the
- *     table does not list for the route -> 403, before the body is parsed.
+ *     `request.user = { id, username, role, kind }`, else the console's
+ *     session cookie (api/auth/sessions.ts; a state-changing request made
+ *     with it needs the session's X-CSRF-Token, else 403 `csrf`), else 401;
+ *     a role the table does not list for the route -> 403, before the body
+ *     is parsed.
  *     A route with a `sessionCookie` in the table also takes the token from
  *     that cookie when there is no Authorization header (the codec, for the
  *     Temporal Web UI), verified the same way;
@@ -25,13 +28,14 @@ import type {
   FastifyRequest,
   RouteOptions,
 } from 'fastify';
-import { ErrorResponse, HttpError, notFound } from '../errors';
+import { CsrfError, ErrorResponse, HttpError, notFound } from '../errors';
 import { recordCommand } from '../services/command-audit';
 import { NOT_FOUND_MESSAGE, loadTarget, type Target } from '../services/targets';
 import { maySeeOrder } from '../../workflows/domain/access';
 import { RECORD_SCOPED_ROLES, ROUTE_ACCESS, accessFor, isPublic, isWrite, routeKey, type RouteAccess } from './roles';
 import { checkRule, forbidden } from './rules';
 import { verifyToken, type AuthUser } from './tokens';
+import { CSRF_HEADER, SESSION_COOKIE, csrfMatches, verifySession } from './sessions';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -48,9 +52,11 @@ declare module 'fastify' {
 
 export const unauthorized = (message: string) => new HttpError(401, message, undefined, { 'WWW-Authenticate': 'Bearer' });
 
-const MISSING = 'Authentication required: send Authorization: Bearer <token>';
+const MISSING = 'Authentication required: sign in, or send Authorization: Bearer <token>';
 /** One message for unknown, malformed, expired and revoked tokens: never say which. */
 const INVALID = 'The bearer token is not valid';
+/** One message for an unknown, ended, idle or expired session. */
+export const SESSION_EXPIRED = 'Your session has expired; sign in again';
 
 export interface AuthPluginOptions {
   /** Called when a request carries a token that does not verify (rate limiting of failures). */
@@ -99,12 +105,23 @@ const authPlugin: FastifyPluginAsync<AuthPluginOptions> = async (app, opts) => {
   const authenticate =
     (access: RouteAccess): Hook =>
     async (request) => {
-      const token = bearerToken(request) ?? (access.sessionCookie ? cookieValue(request, access.sessionCookie) : undefined);
-      if (token === undefined) throw unauthorized(MISSING);
-      const user = token ? await verifyToken(app.prisma, token) : null;
-      if (!user) {
-        await opts.onAuthFailure?.(request);
-        throw unauthorized(INVALID);
+      const bearer = bearerToken(request);
+      const session = bearer === undefined ? cookieValue(request, SESSION_COOKIE) : undefined;
+      let user: AuthUser | null;
+      if (session !== undefined) {
+        // The console's cookie (docs/CONSOLE-API.md): the same role table, plus CSRF on writes.
+        user = await verifySession(app.prisma, session, app.config.console.sessionIdleMs);
+        if (!user) throw unauthorized(SESSION_EXPIRED);
+        if (isWrite(access.method) && access.csrf !== false && !csrfMatches(user.session!, request.headers[CSRF_HEADER]))
+          throw new CsrfError(`Missing or wrong X-CSRF-Token header: a ${access.method} made with the session cookie must send the csrfToken of its session`);
+      } else {
+        const token = bearer ?? (access.sessionCookie ? cookieValue(request, access.sessionCookie) : undefined);
+        if (token === undefined) throw unauthorized(MISSING);
+        user = token ? await verifyToken(app.prisma, token) : null;
+        if (!user) {
+          await opts.onAuthFailure?.(request);
+          throw unauthorized(INVALID);
+        }
       }
       request.user = user;
       if (!access.roles.includes(user.role)) throw forbidden(`role ${user.role} may not call ${access.method} ${access.url}`);

@@ -58,6 +58,11 @@ export interface RouteAccess {
   sessionCookie?: string;
   /** false: a write that changes nothing (the codec), so no audit row per call. */
   audit?: false;
+  /**
+   * false: a POST made with the console session cookie needs no X-CSRF-Token
+   * (the codec: it changes nothing, and the Temporal UI cannot send the header).
+   */
+  csrf?: false;
 }
 
 const ALL_STAFF: readonly Role[] = ROLES;
@@ -100,6 +105,9 @@ export const ROUTE_ACCESS: readonly RouteAccess[] = [
   { method: 'GET', url: '/orders', roles: ALL_STAFF },
   { method: 'GET', url: '/orders/:orderNo', roles: ALL_STAFF, target: order },
   { method: 'POST', url: '/orders/:orderNo/correction', roles: SALES, target: order },
+  // Look-ups for the intake form (api/routes/catalog.ts): customers with credit standing (sales: own customers only), products with stock.
+  { method: 'GET', url: '/customers', roles: [...SALES, ...FINANCE, 'admin', 'auditor'] },
+  { method: 'GET', url: '/products', roles: ALL_STAFF },
   // Documents (contract, confirmation, delivery note, invoice): who may see the order may read them.
   { method: 'GET', url: '/orders/:orderNo/documents', roles: ALL_STAFF, target: order },
   { method: 'GET', url: '/orders/:orderNo/documents/:docId.pdf', roles: ALL_STAFF, target: order },
@@ -186,8 +194,17 @@ export const ROUTE_ACCESS: readonly RouteAccess[] = [
   // The Temporal Web UI's remote codec (api/routes/codec.ts): decrypts payloads for authorized ops.
   // The session is audited; single decode/encode calls change nothing and are not.
   { method: 'POST', url: '/codec/session', roles: CODEC_ROLES },
-  { method: 'POST', url: '/codec/decode', roles: CODEC_ROLES, sessionCookie: CODEC_COOKIE, audit: false },
-  { method: 'POST', url: '/codec/encode', roles: CODEC_ROLES, sessionCookie: CODEC_COOKIE, audit: false },
+  { method: 'POST', url: '/codec/decode', roles: CODEC_ROLES, sessionCookie: CODEC_COOKIE, audit: false, csrf: false },
+  { method: 'POST', url: '/codec/encode', roles: CODEC_ROLES, sessionCookie: CODEC_COOKIE, audit: false, csrf: false },
+  // The console (issue 11, docs/CONSOLE-API.md). Signing in and out (public/own) are audited by the routes themselves.
+  { method: 'DELETE', url: '/auth/session', roles: ALL_STAFF },
+  { method: 'PUT', url: '/me/password', roles: ALL_STAFF },
+  { method: 'GET', url: '/users', roles: ['admin'] },
+  { method: 'PUT', url: '/users/:username/password', roles: ['admin'], target: { kind: 'user', param: 'username' } },
+  // My work: always the caller's own role (the queue of GET /tasks, plus what the console shows with it).
+  { method: 'GET', url: '/work', roles: ALL_STAFF },
+  { method: 'GET', url: '/orders/:orderNo/actions', roles: ALL_STAFF, target: order },
+  { method: 'GET', url: '/orders/:orderNo/timeline', roles: ALL_STAFF, target: order },
 ];
 
 /**
@@ -195,13 +212,19 @@ export const ROUTE_ACCESS: readonly RouteAccess[] = [
  * codec's sign-in page and the CORS preflights of the codec (browsers send
  * those without credentials).
  */
-export const PUBLIC_ROUTES: readonly { method: 'GET' | 'OPTIONS'; url: string; prefix?: boolean }[] = [
+export const PUBLIC_ROUTES: readonly { method: 'GET' | 'POST' | 'OPTIONS'; url: string; prefix?: boolean }[] = [
   { method: 'GET', url: '/health' },
   { method: 'GET', url: '/docs' },
   { method: 'GET', url: '/docs/', prefix: true },
   { method: 'GET', url: '/codec/login' },
   { method: 'OPTIONS', url: '/codec/decode' },
   { method: 'OPTIONS', url: '/codec/encode' },
+  // The console: sign-in (checks the password itself, audited), the session of a page reload (401 without one),
+  // its configuration, and the web app's static files.
+  { method: 'POST', url: '/auth/session' },
+  { method: 'GET', url: '/auth/session' },
+  { method: 'GET', url: '/console/config' },
+  { method: 'GET', url: '/app', prefix: true },
 ];
 
 export const routeKey = (method: string, url: string) => `${method.toUpperCase()} ${url}`;
@@ -241,7 +264,8 @@ export function renderRolesTable(): string {
     '# Roles and routes',
     '',
     'Every route but the public ones needs `Authorization: Bearer <token>` (401 without a valid,',
-    'unexpired, unrevoked token). A role not listed for a route gets 403. Auditors and marketing',
+    'unexpired, unrevoked token) or the console’s `so_session` cookie (then a state-changing request',
+    'also needs `X-CSRF-Token`, docs/CONSOLE-API.md). A role not listed for a route gets 403. Auditors and marketing',
     'never write. The `carrier` role is a service caller (service token) for delivery confirmations.',
     '',
     '| route | roles | also |',
@@ -251,10 +275,11 @@ export function renderRolesTable(): string {
       if (r.rule) also.push(RULE_TEXT[r.rule]);
       const scoped = r.target?.kind === 'order' || r.target?.kind === 'productionOrder' || r.target?.kind === 'complaint' || r.target?.kind === 'risk';
       if (scoped && r.roles.some((x) => RECORD_SCOPED_ROLES.includes(x))) also.push('sales: own customers’ orders only (else 404)');
-      if (['/orders', '/tasks', '/risks'].includes(r.url) && r.method === 'GET') also.push('sales: filtered to own customers');
+      if (['/orders', '/tasks', '/risks', '/customers'].includes(r.url) && r.method === 'GET') also.push('sales: filtered to own customers');
       if (r.method === 'POST' && r.url === '/orders') also.push('sales: own customers only (else 400 on customerId)');
       if (r.url === '/tokens' && r.method === 'GET') also.push('admin: all tokens; others: their own');
       if (r.sessionCookie) also.push(`or the \`${r.sessionCookie}\` cookie of \`POST /codec/session\` (Temporal Web UI); not audited per call`);
+      if (r.csrf === false) also.push('with the `so_session` cookie: no X-CSRF-Token needed (changes nothing)');
       if (r.url === '/codec/session') also.push(`sets the \`${CODEC_COOKIE}\` cookie (HttpOnly, Path=/codec, at most 8 h)`);
       return `| \`${r.method} ${r.url}\` | ${r.roles.join(', ')} | ${also.join('; ')} |`;
     }),

@@ -29,6 +29,29 @@ export function scopedOwnerId(user: AuthUser | null | undefined): string | undef
 const field = (obj: unknown, name: string): unknown =>
   obj && typeof obj === 'object' ? (obj as Record<string, unknown>)[name] : undefined;
 
+/** The `department` rule: whether the role decides for the department (joint and change reviews). */
+export function decidesFor(role: CallerRole, department: string): boolean {
+  return (DEPARTMENT_ROLES[department] ?? []).includes(role as never);
+}
+
+/**
+ * The `creditHold` rule: why the role may not release the order's hold (a
+ * hold placed by finance is a credit hold, for the finance manager), or null.
+ * Null also when the order is not on hold (the workflow answers 409).
+ */
+export async function creditHoldBlocks(prisma: PrismaClient, orderNo: string, role: CallerRole): Promise<string | null> {
+  const hold = await prisma.orderHold.findFirst({
+    where: { order: { orderNo }, releasedAt: null },
+    orderBy: { heldAt: 'desc' },
+    select: { heldBy: true },
+  });
+  if (!hold) return null;
+  const holder = await prisma.user.findUnique({ where: { username: hold.heldBy }, select: { role: true } });
+  if (holder && CREDIT_HOLD_ROLES.includes(holder.role as CallerRole) && !CREDIT_HOLD_RELEASERS.includes(role))
+    return `order ${orderNo} is on a credit hold (by ${hold.heldBy}); only ${CREDIT_HOLD_RELEASERS.join(', ')} may release it`;
+  return null;
+}
+
 export async function checkRule(
   rule: Rule,
   ctx: { request: FastifyRequest; user: AuthUser; target: Target | null; prisma: PrismaClient },
@@ -37,9 +60,8 @@ export async function checkRule(
   switch (rule) {
     case 'department': {
       const department = String(field(request.body, 'department'));
-      const allowed = DEPARTMENT_ROLES[department] ?? [];
-      if (!allowed.includes(user.role as never))
-        throw forbidden(`${user.role} cannot decide for ${department}; that is for ${allowed.join(' or ') || 'nobody'}`);
+      if (!decidesFor(user.role, department))
+        throw forbidden(`${user.role} cannot decide for ${department}; that is for ${(DEPARTMENT_ROLES[department] ?? []).join(' or ') || 'nobody'}`);
       return;
     }
     case 'taskRole': {
@@ -57,15 +79,8 @@ export async function checkRule(
     }
     case 'creditHold': {
       if (!target?.found || !target.orderNo) return;
-      const hold = await prisma.orderHold.findFirst({
-        where: { order: { orderNo: target.orderNo }, releasedAt: null },
-        orderBy: { heldAt: 'desc' },
-        select: { heldBy: true },
-      });
-      if (!hold) return; // not on hold: the workflow answers 409
-      const holder = await prisma.user.findUnique({ where: { username: hold.heldBy }, select: { role: true } });
-      if (holder && CREDIT_HOLD_ROLES.includes(holder.role as CallerRole) && !CREDIT_HOLD_RELEASERS.includes(user.role))
-        throw forbidden(`order ${target.orderNo} is on a credit hold (by ${hold.heldBy}); only ${CREDIT_HOLD_RELEASERS.join(', ')} may release it`);
+      const blocked = await creditHoldBlocks(prisma, target.orderNo, user.role);
+      if (blocked) throw forbidden(blocked);
       return;
     }
     case 'tokenOwner': {

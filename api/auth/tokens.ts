@@ -34,7 +34,10 @@ export interface AuthUser {
   username: string;
   role: CallerRole;
   kind: TokenKind;
+  /** The bearer token's id; '' for a console session. */
   tokenId: string;
+  /** Set when the caller came with the console's session cookie (api/auth/sessions.ts). */
+  session?: { id: string; csrfToken: string; idleExpiresAt: Date; expiresAt: Date };
 }
 
 export interface IssuedToken {

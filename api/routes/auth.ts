@@ -19,7 +19,7 @@ const Me = Type.Object({
   email: Type.String(),
   role: Type.String(),
   kind: Type.String({ description: 'user | service: the kind of the token used' }),
-  token: Type.Object({ id: Type.String(), name: Type.String(), expiresAt: DateTime() }),
+  token: Type.Object({ id: Type.String(), name: Type.String(), expiresAt: DateTime() }, { description: 'The bearer token in use, or the console session' }),
 });
 
 const IssueBody = Type.Object(
@@ -114,7 +114,10 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
       const caller = userOf(request);
       const [user, token] = await Promise.all([
         app.prisma.user.findUniqueOrThrow({ where: { id: caller.id }, select: { name: true, email: true } }),
-        app.prisma.apiToken.findUniqueOrThrow({ where: { id: caller.tokenId }, select: { id: true, name: true, expiresAt: true } }),
+        // A console session stands where the token would (docs/CONSOLE-API.md).
+        caller.session
+          ? { id: caller.session.id, name: 'console session', expiresAt: caller.session.expiresAt }
+          : app.prisma.apiToken.findUniqueOrThrow({ where: { id: caller.tokenId }, select: { id: true, name: true, expiresAt: true } }),
       ]);
       return {
         id: caller.id,

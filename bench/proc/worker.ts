@@ -74,7 +74,7 @@ async function main(): Promise<void> {
       connection,
       namespace,
       taskQueue,
-      deps: { prisma, mailQueue: config.mail.queue, carriers: builtinCarrierAdapter, policy: config.policy },
+      deps: { prisma, mailQueue: config.mail.queue, carriers: builtinCarrierAdapter, policy: config.policy , publicUrl: config.console.publicUrl },
       dataConverter: dataConverterFor(config.payloadCodecKeys),
       workflowBundlePath: bundle,
       activities: (real) => timed(real),

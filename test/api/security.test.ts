@@ -139,6 +139,14 @@ const WALK: Record<string, (role: CallerRole) => Req> = {
   'POST /codec/session': () => ({ url: '/codec/session' }),
   'POST /codec/decode': () => ({ url: '/codec/decode', body: { payloads: [] } }),
   'POST /codec/encode': () => ({ url: '/codec/encode', body: { payloads: [] } }),
+  // The console (docs/CONSOLE-API.md); with a bearer token sign-out answers 409 (no session to end).
+  'DELETE /auth/session': () => ({ url: '/auth/session' }),
+  'PUT /me/password': () => ({ url: '/me/password', body: { currentPassword: 'not the password', newPassword: 'walk password 1' } }),
+  'GET /users': () => ({ url: '/users' }),
+  'PUT /users/:username/password': () => ({ url: '/users/no-such-user/password', body: { password: 'walk password 1' } }),
+  'GET /work': () => ({ url: '/work?limit=1' }),
+  'GET /orders/:orderNo/actions': () => ({ url: `/orders/${orderNo}/actions` }),
+  'GET /orders/:orderNo/timeline': () => ({ url: `/orders/${orderNo}/timeline` }),
 };
 
 async function send(route: RouteAccess, req: Req, actor: string | null, extra: Record<string, string> = {}) {
@@ -185,7 +193,8 @@ describe('the role table, walked against the running API', () => {
 
   it('auditors and marketing never write', () => {
     // The codec's POSTs change no data: a session cookie for the reader, payloads decrypted or encrypted in the answer.
-    const readOnlyPosts = ['POST /codec/session', 'POST /codec/decode', 'POST /codec/encode'];
+    // Signing out and changing one's own password touch only the caller's own session and credentials.
+    const readOnlyPosts = ['POST /codec/session', 'POST /codec/decode', 'POST /codec/encode', 'DELETE /auth/session', 'PUT /me/password'];
     for (const route of ROUTE_ACCESS.filter((r) => r.method !== 'GET' && !readOnlyPosts.includes(routeKey(r.method, r.url)))) {
       expect(route.roles).not.toContain('auditor');
       expect(route.roles).not.toContain('marketing');

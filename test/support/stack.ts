@@ -72,6 +72,8 @@ export async function startTestStack(opts: {
   policy?: PolicyOverrides;
   activities?: (real: ReturnType<typeof createActivities>) => object;
   mail?: Partial<DispatcherOptions>;
+  /** Configuration keys for this stack (e.g. SESSION_IDLE_TIMEOUT, WEB_DIST), over the environment. */
+  env?: Record<string, string>;
 } = {}): Promise<TestStack> {
   if (!runtimeInstalled) {
     // Worker state changes at INFO drown the test output; warnings and errors still show.
@@ -80,7 +82,7 @@ export async function startTestStack(opts: {
   }
   const taskQueue = `test-${randomUUID()}`;
   const smtp = await startSmtpCapture();
-  const base = loadConfig({ ...process.env, SMTP_URL: smtp.url, TEMPORAL_TASK_QUEUE: taskQueue });
+  const base = loadConfig({ ...process.env, ...opts.env, SMTP_URL: smtp.url, TEMPORAL_TASK_QUEUE: taskQueue });
   const config: Config = { ...base, policy: resolvePolicy(deepMerge(FAST_POLICY, opts.policy ?? {})) };
   const prisma = testPrisma();
   const mailer = createMailer(smtp.url);
@@ -99,7 +101,7 @@ export async function startTestStack(opts: {
       connection: nativeConnection,
       namespace: config.temporalNamespace,
       taskQueue,
-      deps: { prisma, mailQueue: mail.queue, carriers: builtinCarrierAdapter, policy: config.policy },
+      deps: { prisma, mailQueue: mail.queue, carriers: builtinCarrierAdapter, policy: config.policy, publicUrl: config.console.publicUrl },
       dataConverter,
       workflowBundlePath: process.env.WORKFLOW_BUNDLE,
       activities,
