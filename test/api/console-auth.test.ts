@@ -186,15 +186,14 @@ it('a session ends SESSION_MAX_AGE after sign-in, however active', async () => {
   try {
     const b = await signIn(short, 'auditor');
     expect(Date.parse(b.body.expiresAt) - Date.now()).toBeLessThanOrEqual(3000);
+    expect((await browse(short, b, 'GET', '/me')).status).toBe(200);
     // Busy all along: a request every half second never lets it go idle.
     const until = Date.parse(b.body.expiresAt) + 500;
-    let last = 200;
     while (Date.now() < until) {
-      last = (await browse(short, b, 'GET', '/me')).status;
+      await browse(short, b, 'GET', '/me');
       await new Promise((r) => setTimeout(r, 500));
     }
     expect((await browse(short, b, 'GET', '/me')).status).toBe(401);
-    expect([200, 401]).toContain(last);
   } finally {
     await short.stop();
   }
