@@ -307,7 +307,9 @@ export default function OrderPage() {
               <>
                 <Descriptions size="small" column={{ xs: 1, sm: 2 }} data-testid="invoice">
                   <Descriptions.Item label={t('invoiceNo')}>{order.invoice.invoiceNo}</Descriptions.Item>
-                  <Descriptions.Item label={t('dueDate')}>{order.invoice.dueDate}</Descriptions.Item>
+                  <Descriptions.Item label={t('dueDate')}>
+                    {order.invoice.dueDate.includes('T') ? <Time iso={order.invoice.dueDate} /> : order.invoice.dueDate}
+                  </Descriptions.Item>
                   <Descriptions.Item label={t('amount')}>
                     <Money amount={order.invoice.amount} currency={order.invoice.currency} />
                   </Descriptions.Item>
