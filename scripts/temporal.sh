@@ -160,10 +160,12 @@ start_ui() {
     log "something already listens on the UI port $UI_PORT; not starting the UI server"
     return 0
   fi
-  (cd "$ROOT" && TEMPORAL_ADDRESS="$ADDRESS" TEMPORAL_UI_PORT="$UI_PORT" \
+  # A simple command in the background (no subshell), so $! is the UI server itself; --root is relative.
+  cd "$ROOT"
+  TEMPORAL_ADDRESS="$ADDRESS" TEMPORAL_UI_PORT="$UI_PORT" \
     TEMPORAL_CODEC_ENDPOINT="$CODEC_ENDPOINT" TEMPORAL_CORS_ORIGINS="${TEMPORAL_CORS_ORIGINS:-$API_ORIGIN}" \
     setsid nohup "$UI_SERVER" --root deploy --config temporal-ui --env sales-orders start >>"$DATA_DIR/temporal-ui.log" 2>&1 </dev/null &
-    echo "$!" >"$DATA_DIR/temporal-ui.pid")
+  echo "$!" >"$DATA_DIR/temporal-ui.pid"
   local pid
   pid="$(cat "$DATA_DIR/temporal-ui.pid")"
   for _ in $(seq 1 60); do

@@ -181,6 +181,24 @@ describe('sign-out and expiry', () => {
   });
 });
 
+it('a session ends SESSION_MAX_AGE after sign-in, however active', async () => {
+  const short = await startTestStack({ env: { SESSION_MAX_AGE: '3s' } });
+  try {
+    const b = await signIn(short, 'auditor');
+    expect(Date.parse(b.body.expiresAt) - Date.now()).toBeLessThanOrEqual(3000);
+    expect((await browse(short, b, 'GET', '/me')).status).toBe(200);
+    // Busy all along: a request every half second never lets it go idle.
+    const until = Date.parse(b.body.expiresAt) + 500;
+    while (Date.now() < until) {
+      await browse(short, b, 'GET', '/me');
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect((await browse(short, b, 'GET', '/me')).status).toBe(401);
+  } finally {
+    await short.stop();
+  }
+});
+
 describe('passwords', () => {
   it('an admin resets a password: the old one stops working, the user’s sessions end, audited; others may not', async () => {
     const p = await person('logistics');
