@@ -145,6 +145,8 @@ const WALK: Record<string, (role: CallerRole) => Req> = {
   'GET /users': () => ({ url: '/users' }),
   'PUT /users/:username/password': () => ({ url: '/users/no-such-user/password', body: { password: 'walk password 1' } }),
   'GET /work': () => ({ url: '/work?limit=1' }),
+  'GET /customers': () => ({ url: '/customers?limit=1' }),
+  'GET /products': () => ({ url: '/products?limit=1' }),
   'GET /orders/:orderNo/actions': () => ({ url: `/orders/${orderNo}/actions` }),
   'GET /orders/:orderNo/timeline': () => ({ url: `/orders/${orderNo}/timeline` }),
 };

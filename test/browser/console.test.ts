@@ -294,7 +294,7 @@ test('the page title count follows new work; My work is readable on a phone', as
   await context.close();
 });
 
-test('the boards open for their roles', async () => {
+test('the boards open for their roles; the English switch', async () => {
   const { context, page } = await signIn(browser, base, 'sales_manager');
   for (const [path, name] of [
     ['/orders', '16-open-orders'],
@@ -319,11 +319,23 @@ test('the boards open for their roles', async () => {
   await shot(auditor, '20-audit');
   await expectNoSeriousViolations(auditor, 'audit');
   await ac.close();
+  const { context: adc, page: admin } = await signIn(browser, base, 'admin');
+  await admin.goto(`${base}/app/users`);
+  await admin.locator('tr.ant-table-row', { hasText: 'sales_manager2' }).waitFor();
+  await shot(admin, '21-users');
+  await expectNoSeriousViolations(admin, 'users');
+  // The English switch: the same page in English, kept across a reload.
+  await admin.getByRole('button', { name: 'English' }).click();
+  await admin.getByRole('heading', { name: 'Users', level: 1 }).waitFor();
+  await admin.reload();
+  await admin.getByRole('button', { name: 'Reset password' }).first().waitFor();
+  await shot(admin, '22-users-english');
+  await adc.close();
 });
 
 test('the main pages have no serious or critical accessibility violations (axe-core, WCAG 2.1 A/AA)', () => {
   expect(Object.keys(a11y).sort()).toEqual(
-    ['sign-in page', 'intake form', 'My work', 'order page', 'My work on a phone', '/orders', '/risks', '/kpis', '/analysis', 'audit'].sort(),
+    ['sign-in page', 'intake form', 'My work', 'order page', 'My work on a phone', '/orders', '/risks', '/kpis', '/analysis', 'audit', 'users'].sort(),
   );
   const found = Object.fromEntries(Object.entries(a11y).filter(([, v]) => v.length > 0));
   expect(found).toEqual({});

@@ -11,7 +11,7 @@ export type Lang = 'zh' | 'en';
 type Dict = Record<string, string>;
 
 const zh: Dict = {
-  appName: '销售订单控制台',
+  appName: '销售订单控制台', name: '姓名',
   signIn: '登录', signOut: '退出登录', username: '用户名', password: '密码',
   wrongPassword: '用户名或密码错误', signInTitle: '登录销售订单控制台',
   myWork: '我的工作', newOrder: '新建订单', stuckOrders: '在途订单', risks: '风险登记', kpis: '绩效指标',
@@ -57,7 +57,7 @@ const zh: Dict = {
 };
 
 const en: Dict = {
-  appName: 'Sales order console',
+  appName: 'Sales order console', name: 'Name',
   signIn: 'Sign in', signOut: 'Sign out', username: 'Username', password: 'Password',
   wrongPassword: 'Wrong username or password', signInTitle: 'Sign in to the sales order console',
   myWork: 'My work', newOrder: 'New order', stuckOrders: 'Open orders', risks: 'Risks', kpis: 'KPIs',

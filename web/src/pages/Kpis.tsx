@@ -46,7 +46,7 @@ function show(v: KpiValue | undefined, unit: string): string {
 const name = (k: (typeof KPIS)[number], lang: Lang) => (lang === 'zh' ? k.zh : k.en);
 
 export default function Kpis() {
-  const { t, lang } = useI18n();
+  const { t, lang, code } = useI18n();
   usePageTitle(t('kpis'));
   const [kind, setKind] = useState<Kind>('month');
   const [date, setDate] = useState(() => nowInZone());
@@ -168,7 +168,7 @@ export default function Kpis() {
               const d = current?.kpis[k.key]?.departments;
               if (!d) return '—';
               return Object.entries(d)
-                .map(([dep, v]) => `${dep}: ${show(v, k.unit)}`)
+                .map(([dep, v]) => `${code(dep)}: ${show(v, k.unit)}`)
                 .join(' · ');
             },
           },

@@ -76,6 +76,16 @@ export default function OrderPage() {
     void reloadWork();
   }, [load, reloadWork]);
 
+  // Stage and decision lines in the page's words (the API's titles name stages by their codes).
+  const timelineTitle = (it: TimelineData['items'][number]): string => {
+    const d = it.detail;
+    const colon = lang === 'zh' ? '：' : ': ';
+    if (it.kind === 'transition' && typeof d.to === 'string') return `${t('stage')}${colon}${d.from ? code(String(d.from)) : '—'} → ${code(d.to)}`;
+    if (it.kind === 'decision' && typeof d.stage === 'string' && typeof d.decision === 'string')
+      return `${code(d.stage)}${d.department ? ` · ${code(String(d.department))}` : ''}${colon}${code(d.decision)}`;
+    return pick(it.title);
+  };
+
   if (error && !data) return <Alert type="error" showIcon message={error.status === 404 ? t('notFound') : t('error')} description={error.message} />;
   if (!data) return <Spin />;
   const { order, actions, timeline, documents, changes } = data;
@@ -179,7 +189,7 @@ export default function OrderPage() {
                   color: it.kind === 'alert' || it.kind === 'exception' ? 'red' : it.kind === 'decision' ? 'green' : it.kind === 'email' ? 'gray' : 'blue',
                   children: (
                     <div data-kind={it.kind}>
-                      <div>{pick(it.title)}</div>
+                      <div>{timelineTitle(it)}</div>
                       <Typography.Text type="secondary" style={{ fontSize: 12 }}>
                         <Time iso={it.at} seconds /> · {it.actor ?? t('system')}
                         {typeof it.detail.comment === 'string' && it.detail.comment ? ` · ${it.detail.comment}` : ''}
@@ -297,7 +307,9 @@ export default function OrderPage() {
               <>
                 <Descriptions size="small" column={{ xs: 1, sm: 2 }} data-testid="invoice">
                   <Descriptions.Item label={t('invoiceNo')}>{order.invoice.invoiceNo}</Descriptions.Item>
-                  <Descriptions.Item label={t('dueDate')}>{order.invoice.dueDate}</Descriptions.Item>
+                  <Descriptions.Item label={t('dueDate')}>
+                    {order.invoice.dueDate.includes('T') ? <Time iso={order.invoice.dueDate} /> : order.invoice.dueDate}
+                  </Descriptions.Item>
                   <Descriptions.Item label={t('amount')}>
                     <Money amount={order.invoice.amount} currency={order.invoice.currency} />
                   </Descriptions.Item>

@@ -56,7 +56,7 @@ export default function Users() {
         scroll={{ x: 800 }}
         columns={[
           { title: t('username'), dataIndex: 'username' },
-          { title: t('contact'), dataIndex: 'name' },
+          { title: t('name'), dataIndex: 'name' },
           { title: t('role'), key: 'r', render: (_, u) => code(u.role) },
           { title: t('active'), key: 'a', render: (_, u) => (u.active ? t('yes') : t('no')) },
           { title: t('lastSignIn'), key: 'l', render: (_, u) => <Time iso={u.lastSignInAt} /> },
