@@ -271,8 +271,12 @@ function targets(r: BenchResult): Target[] {
   const t: Target[] = [];
   const add = (name: string, target: string, value: number | null | undefined, ok: (v: number) => boolean) =>
     t.push({ name, target, value: value ?? null, met: value === null || value === undefined || !Number.isFinite(value) ? null : ok(value) });
-  add('pipeline throughput / baseline throughput', '>= 0.8', r.ratio?.throughput, (v) => v >= 0.8);
-  add('approval round trip p99 / bare update p99', '<= 1.5', r.ratio?.approvalP99, (v) => v <= 1.5);
+  // Issue 13: against today's shape (bench/baseline), and per order.
+  add("pipeline throughput / today's-shape baseline throughput", '>= 1.2', r.ratio?.throughput, (v) => v >= 1.2);
+  add("approval round trip p99 / today's-shape update p99", '<= 1.0', r.ratio?.approvalP99, (v) => v <= 1.0);
+  add('history events per order', '<= 90', r.pipeline?.history?.events, (v) => v <= 90);
+  add('workflow tasks per order', '<= 15', r.pipeline?.history?.workflowTasks, (v) => v <= 15);
+  add('database transactions per order', '<= 30', r.pipeline?.db?.xactsPerOrder, (v) => v <= 30);
   add('worker RSS with all scale orders waiting (MiB)', '< 1024', r.scale?.workerRssMiB.max, (v) => v < 1024);
   add('timer lateness p99, all orders waiting (ms)', '< 1000', r.scale?.latenessWhileAllWaitingMs.n ? r.scale.latenessWhileAllWaitingMs.p99 : r.scale?.latenessMs.p99, (v) => v < 1000);
   add('worst GET /orders p99 (ms)', '< 20', r.read?.worstP99Ms, (v) => v < 20);

@@ -193,13 +193,16 @@ export async function driveOrders(t: DriveTarget, o: DriveOptions): Promise<Driv
   };
 }
 
-/** What one workflow's history holds: events by type, activities, updates, workflow tasks, timers. */
+/** What one workflow's history holds: events by type, activities and local activities, updates, workflow tasks, timers. */
 export async function historyProfile(client: Client, workflowId: string) {
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
   const EventType = temporal.api.enums.v1.EventType;
   const byType: Record<string, number> = {};
   const activityTypes: string[] = [];
+  let localActivities = 0;
   for (const e of history.events ?? []) {
+    // A local activity leaves one marker (no task events); patch markers are the other kind.
+    if (e.markerRecordedEventAttributes?.markerName === 'core_local_activity') localActivities += 1;
     const name = (EventType[e.eventType as number] ?? String(e.eventType)).replace(/^EVENT_TYPE_/, '');
     byType[name] = (byType[name] ?? 0) + 1;
     if (e.activityTaskScheduledEventAttributes?.activityType?.name) activityTypes.push(e.activityTaskScheduledEventAttributes.activityType.name);
@@ -208,6 +211,7 @@ export async function historyProfile(client: Client, workflowId: string) {
     workflowId,
     events: history.events?.length ?? 0,
     activities: byType.ACTIVITY_TASK_SCHEDULED ?? 0,
+    localActivities,
     updates: byType.WORKFLOW_EXECUTION_UPDATE_ACCEPTED ?? 0,
     workflowTasks: byType.WORKFLOW_TASK_COMPLETED ?? 0,
     timers: byType.TIMER_STARTED ?? 0,

@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { PHASES, type BenchOptions, type Phase } from './context';
 import { defaultLog } from './util';
 
-export const USAGE = 'usage: npm run bench -- [--orders N] [--concurrency C] [--warmup W] [--rounds R] [--smoke] [--only pipeline,baseline,scale,read] [--scale-orders N] [--scale-timed K] [--scale-deadline 2m] [--scale-concurrency C] [--read-rows N] [--read-requests N] [--worker-options JSON] [--profile] [--cluster]';
+export const USAGE = 'usage: npm run bench -- [--orders N] [--concurrency C] [--warmup W] [--rounds R] [--smoke] [--only pipeline,baseline,scale,read] [--scale-orders N] [--scale-timed K] [--scale-deadline 2m] [--scale-concurrency C] [--read-rows N] [--read-requests N] [--worker-options JSON] [--database NAME] [--profile] [--cluster]';
 
 export function benchDatabaseUrl(base: string | undefined, name: string): string {
   const u = new URL(base || 'postgresql://postgres@127.0.0.1:5432/salesorder');
@@ -29,7 +29,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     process.stdout.write(`${USAGE}\n`);
     process.exit(0);
   }
-  const known = ['orders', 'concurrency', 'warmup', 'rounds', 'only', 'scale-orders', 'scale-timed', 'scale-deadline', 'scale-concurrency', 'read-rows', 'read-requests', 'worker-options'];
+  const known = ['orders', 'concurrency', 'warmup', 'rounds', 'only', 'scale-orders', 'scale-timed', 'scale-deadline', 'scale-concurrency', 'read-rows', 'read-requests', 'worker-options', 'database'];
   for (const k of args.keys()) if (!known.includes(k)) throw new Error(`unknown option --${k}\n${USAGE}`);
   const smoke = flags.has('smoke');
   const int = (k: string, dflt: number, min = 1) => {
@@ -57,13 +57,20 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     readRows: int('read-rows', smoke ? 1_000 : 100_000),
     readRequests: int('read-requests', smoke ? 5 : 200),
     temporalAddress: env.TEMPORAL_ADDRESS || undefined,
-    // --cluster has a database of its own, so it never clobbers a plain bench run's;
-    // BENCH_DATABASE names another (two runs on one PostgreSQL server at once).
-    databaseUrl: benchDatabaseUrl(env.DATABASE_URL, env.BENCH_DATABASE || (flags.has('cluster') ? 'salesorder_bench_cluster' : 'salesorder_bench')),
+    // --cluster has a database of its own, so it never clobbers a plain bench run's; --database (or
+    // BENCH_DATABASE) names another, so two runs on one PostgreSQL server do not recreate each other's.
+    databaseUrl: benchDatabaseUrl(env.DATABASE_URL, databaseName(args.get('database') ?? env.BENCH_DATABASE, flags.has('cluster'))),
     resultsDir: resolve(__dirname, '../results'),
     profile: flags.has('profile'),
     cluster: flags.has('cluster'),
     workerOptions: args.has('worker-options') ? JSON.parse(args.get('worker-options')!) : undefined,
     log: defaultLog,
   };
+}
+
+/** The bench database's name: given, or the default of the mode; a plain identifier, since it is dropped and re-created. */
+function databaseName(given: string | undefined, cluster: boolean): string {
+  const name = given || (cluster ? 'salesorder_bench_cluster' : 'salesorder_bench');
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`--database: "${name}" is not a plain lower-case identifier`);
+  return name;
 }

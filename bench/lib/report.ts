@@ -2,6 +2,13 @@
 import type { BenchResult } from './bench';
 import type { Summary } from './util';
 
+interface HistoryShape {
+  activities: number;
+  localActivities?: number;
+  updates: number;
+  timers: number;
+}
+
 const f = (x: number | null | undefined, dp = 1) => (x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(dp));
 const pp = (s: Summary | undefined, dp = 0) => (s ? `${f(s.p50, dp)} / ${f(s.p99, dp)}` : '-');
 
@@ -23,7 +30,7 @@ export function formatReport(r: BenchResult): string {
     out.push('');
     out.push(`Happy path over HTTP: N = ${r.options.orders} orders, C = ${r.options.concurrency} (after ${r.options.warmup} warm-up orders)`);
     if (r.rounds && r.rounds.length > 1) {
-      out.push(`${r.rounds.length} rounds, alternating which system runs first; the targets use the medians of the rounds' ratios`);
+      out.push(`${r.rounds.length} rounds, alternating which system runs first; the targets use the medians of the rounds' ratios (baseline: today's shape, 29 no-op activities and 5 updates)`);
       out.push(
         table([
           ['round', 'first', 'pipeline / baseline orders/s', 'throughput', 'approval p99', 'CPU per order'],
@@ -34,7 +41,8 @@ export function formatReport(r: BenchResult): string {
       out.push('');
       out.push('The round with the median throughput ratio, in detail:');
     }
-    const rows = [['', 'pipeline', 'baseline', 'ratio']];
+    // The baseline is a yardstick that does not move: today's shape (29 no-op activities, 5 updates).
+    const rows = [['', 'pipeline', "baseline (today's shape)", 'ratio']];
     const ratio = (a?: number, c?: number) => (a !== undefined && c !== undefined && c ? f(a / c, 2) : '-');
     rows.push(['completed / failed', p ? `${p.completed} / ${p.failed}` : '-', b ? `${b.completed} / ${b.failed}` : '-', '']);
     rows.push(['throughput (orders/s)', f(p?.ordersPerSec, 2), f(b?.ordersPerSec, 2), ratio(p?.ordersPerSec, b?.ordersPerSec)]);
@@ -43,14 +51,18 @@ export function formatReport(r: BenchResult): string {
     for (const s of ['salesReview', 'financeReview', 'dispatch', 'delivery', 'payment'] as const)
       rows.push([`  ${s} p50 / p99 (ms)`, pp(p?.updateMs[s]), pp(b?.updateMs[s]), '']);
     rows.push(['intake p50 / p99 (ms)', pp(p?.intakeMs), pp(b?.intakeMs), '']);
-    rows.push(['activities / updates / timers per order', p?.history ? `${p.history.activities} / ${p.history.updates} / ${p.history.timers}` : '-', b?.history ? `${b.history.activities} / ${b.history.updates} / ${b.history.timers}` : '-', '']);
+    const acts = (h?: HistoryShape) => (h ? `${h.activities} / ${h.localActivities ?? 0} / ${h.updates} / ${h.timers}` : '-');
+    rows.push(['activities / local activities / updates / timers per order', acts(p?.history), acts(b?.history), '']);
     rows.push(['history events / workflow tasks', p?.history ? `${p.history.events} / ${p.history.workflowTasks}` : '-', b?.history ? `${b.history.events} / ${b.history.workflowTasks}` : '-', '']);
     rows.push(['CPU ms/order: worker / api', p ? `${p.cpuMsPerOrder.worker} / ${p.cpuMsPerOrder.api}` : '-', b ? `${b.cpuMsPerOrder.worker} / ${b.cpuMsPerOrder.api}` : '-', '']);
     rows.push(['CPU ms/order: temporal / bench', p ? `${f(p.cpuMsPerOrder.temporal, 0)} / ${p.cpuMsPerOrder.bench}` : '-', b ? `${f(b.cpuMsPerOrder.temporal, 0)} / ${b.cpuMsPerOrder.bench}` : '-', '']);
     // All processes on the machine that work for the run, PostgreSQL included: on 2 shared cores this sets throughput.
     const cpuAll = (r?: { cpuMsPerOrder: Record<string, number> }) => (r ? `${f(r.cpuMsPerOrder.postgres, 0)} / ${r.cpuMsPerOrder.total}` : '-');
     rows.push(['CPU ms/order: postgres / all', cpuAll(p), cpuAll(b), p && b ? f(p.cpuMsPerOrder.total / b.cpuMsPerOrder.total, 2) : '']);
-    rows.push(['DB transactions / order', f(p?.db?.xactsPerOrder), '0', '']);
+    rows.push(['DB transactions / order (pg_stat_database, all processes)', f(p?.db?.xactsPerOrder), '0', '']);
+    const split = (x?: { worker: number; api: number; total: number }) => (x ? `${f(x.total)} (${f(x.worker)} + ${f(x.api)})` : '-');
+    rows.push(['DB transactions / order, worker + api (counted in pg)', split(p?.db?.transactionsPerOrder), '0', '']);
+    rows.push(['DB statements / order, worker + api (counted in pg)', split(p?.db?.statementsPerOrder), '0', '']);
     rows.push(['emails / order', f(p?.emailsPerOrder), '0', '']);
     rows.push(['idle polls / not-ready retries per order', p ? `${f(p.idlePollsPerOrder)} / ${f(p.notReadyRetriesPerOrder)}` : '-', b ? `${f(b.idlePollsPerOrder)} / ${f(b.notReadyRetriesPerOrder)}` : '-', '']);
     out.push(table(rows));

@@ -39,6 +39,7 @@ export async function startWorkers(name: string, count: number, env: Record<stri
         ...each[0],
         activities,
         heapUsedMiB: each.reduce((sum, s) => sum + (s.heapUsedMiB ?? 0), 0),
+        pg: each[0].pg ? { statements: each.reduce((sum, s) => sum + (s.pg?.statements ?? 0), 0), transactions: each.reduce((sum, s) => sum + (s.pg?.transactions ?? 0), 0) } : undefined,
         perWorker: each.map((s) => ({ rssMiB: s.rssMiB, eventLoopUtilization: s.eventLoopUtilization })),
       };
     },

@@ -12,6 +12,7 @@ import { driveOrders, historyProfile, type DriveResult } from '../lib/drive';
 import { intakeBody } from '../lib/fixtures';
 import { HttpClient } from '../lib/http';
 import { dbCounters, type DbCounters } from '../lib/pg';
+import type { PgCounts } from '../lib/pg-count';
 import { startChild, type Child } from '../lib/procs';
 import { startWorkers } from '../lib/workers';
 import { cpuSeconds, errorText, postgresCpuSeconds } from '../lib/util';
@@ -28,8 +29,18 @@ export interface HappyPathResult extends DriveResult {
   /** Utilisation of each process's main event loop over the phase (0-1). */
   eventLoopUtilization: Record<string, number>;
   rssMiB: Record<string, number>;
-  /** PostgreSQL work per order (pg_stat_database deltas of the bench database). */
-  db?: { xactsPerOrder: number; rowsInsertedPerOrder: number; rowsUpdatedPerOrder: number };
+  /**
+   * PostgreSQL work per order: pg_stat_database deltas of the bench database (every process), and the
+   * statements and transactions the worker and API processes sent, counted in their pg driver
+   * (bench/lib/pg-count.ts; the worker's include the outbox dispatcher's).
+   */
+  db?: {
+    xactsPerOrder: number;
+    rowsInsertedPerOrder: number;
+    rowsUpdatedPerOrder: number;
+    statementsPerOrder?: { worker: number; api: number; total: number };
+    transactionsPerOrder?: { worker: number; api: number; total: number };
+  };
   emailsPerOrder?: number;
   /** With --profile: CPU profile summaries of the worker and API processes (per thread). */
   profiles?: { worker: ProfileSummary[]; api: ProfileSummary[] };
@@ -61,6 +72,7 @@ export async function runHappyPath(ctx: Ctx, system: 'pipeline' | 'baseline', ro
       // The database works for the pipeline only, but on this one machine it takes its share of the CPUs.
       postgres: postgresCpuSeconds(),
     });
+    const pg0 = system === 'pipeline' ? await pgCounts(worker, api) : undefined;
     const cpu0 = cpuNow();
     const db0: DbCounters | undefined = system === 'pipeline' ? await dbCounters(opts.databaseUrl) : undefined;
     const mail0 = ctx.smtpReceived();
@@ -80,6 +92,7 @@ export async function runHappyPath(ctx: Ctx, system: 'pipeline' | 'baseline', ro
     const cpuMsPerOrder = Object.fromEntries(Object.keys(cpu0).map((k) => [k, Math.round(((cpu1[k] - cpu0[k]) * 1000) / all)]));
     cpuMsPerOrder.total = Object.values(cpuMsPerOrder).reduce((x, y) => x + (Number.isFinite(y) ? y : 0), 0);
     const [wStats, aStats] = await Promise.all([worker.stats(), api.stats<any>()]);
+    const pg1 = pg0 ? { worker: wStats.pg as PgCounts, api: aStats.pg as PgCounts } : undefined;
     const rssMiB = { worker: worker.rssMiB(), api: api.rssMiB() };
     let history: HappyPathResult['history'];
     if (result.sampleWorkflowIds[0]) {
@@ -101,6 +114,15 @@ export async function runHappyPath(ctx: Ctx, system: 'pipeline' | 'baseline', ro
         rowsInsertedPerOrder: Math.round(((db1.inserted - db0.inserted) / all) * 10) / 10,
         rowsUpdatedPerOrder: Math.round(((db1.updated - db0.updated) / all) * 10) / 10,
       };
+      if (pg0 && pg1?.worker && pg1.api) {
+        const per = (k: keyof PgCounts) => {
+          const w = Math.round(((pg1.worker[k] - pg0.worker[k]) / all) * 10) / 10;
+          const a = Math.round(((pg1.api[k] - pg0.api[k]) / all) * 10) / 10;
+          return { worker: w, api: a, total: Math.round((w + a) * 10) / 10 };
+        };
+        db.statementsPerOrder = per('statements');
+        db.transactionsPerOrder = per('transactions');
+      }
     }
     const profiles = opts.profile
       ? { worker: summarizeProfiles(profileDir('worker')!), api: summarizeProfiles(profileDir('api')!) }
@@ -121,4 +143,10 @@ export async function runHappyPath(ctx: Ctx, system: 'pipeline' | 'baseline', ro
   } finally {
     await Promise.all(children.map((c) => c.stop()));
   }
+}
+
+/** The statements and transactions the worker(s) and the API have sent so far (bench/lib/pg-count.ts). */
+async function pgCounts(worker: { stats(): Promise<any> }, api: { stats<T>(): Promise<T> }): Promise<{ worker: PgCounts; api: PgCounts }> {
+  const [w, a] = await Promise.all([worker.stats(), api.stats<any>()]);
+  return { worker: w.pg ?? { statements: 0, transactions: 0 }, api: a.pg ?? { statements: 0, transactions: 0 } };
 }

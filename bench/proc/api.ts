@@ -10,6 +10,7 @@
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
+import { countPgQueries } from '../lib/pg-count';
 import { serveParent } from '../lib/procs';
 
 async function main(): Promise<void> {
@@ -19,6 +20,8 @@ async function main(): Promise<void> {
   const connection = await Connection.connect({ address });
   const closers: (() => Promise<void> | void)[] = [() => connection.close()];
   let app: FastifyInstance;
+  // Statements and transactions of this process (the order system's only; the baseline has no database).
+  const pgCounts = kind === 'orders' ? countPgQueries() : undefined;
   if (kind === 'orders') {
     // Configured from the environment like api/server.ts (the bench sets every key).
     const { loadConfig } = await import('../../activities/infra/config');
@@ -46,6 +49,7 @@ async function main(): Promise<void> {
     stats: () => ({
       rssMiB: Math.round((process.memoryUsage().rss / 1048576) * 10) / 10,
       eventLoopUtilization: Math.round(performance.eventLoopUtilization(elu0).utilization * 1000) / 1000,
+      pg: pgCounts?.(),
     }),
     stop: () =>
       (stopping ??= (async () => {

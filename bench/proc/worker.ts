@@ -12,6 +12,7 @@
  * of extra WorkerOptions for both kinds (e.g. {"maxCachedWorkflows":500}).
  */
 import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import { countPgQueries } from '../lib/pg-count';
 import { serveParent } from '../lib/procs';
 import { summarize } from '../lib/util';
 
@@ -55,6 +56,8 @@ async function main(): Promise<void> {
   const closers: (() => Promise<void> | void)[] = [() => connection.close()];
   let worker: Worker;
 
+  // Statements and transactions of this process (the order system's only; the baseline has no database).
+  const pgCounts = kind === 'orders' ? countPgQueries() : undefined;
   if (kind === 'orders') {
     const { createWorker } = await import('../../worker/worker');
     const { createPrisma } = await import('../../activities/infra/db');
@@ -110,6 +113,7 @@ async function main(): Promise<void> {
       rssMiB: Math.round((process.memoryUsage().rss / 1048576) * 10) / 10,
       heapUsedMiB: Math.round((process.memoryUsage().heapUsed / 1048576) * 10) / 10,
       eventLoopUtilization: Math.round(performance.eventLoopUtilization(elu0).utilization * 1000) / 1000,
+      pg: pgCounts?.(),
       activities: Object.fromEntries(
         [...durations.entries()].map(([name, d]) => [
           name,
