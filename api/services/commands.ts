@@ -5,7 +5,7 @@
  * the current stage; their failures become HTTP errors in api/errors.ts
  * through api/temporal-errors.ts.
  */
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { PrismaClient } from '../../activities/infra/db';
 import { TERMINAL_STAGES, type Stage } from '../../workflows/order/contract';
@@ -47,7 +47,14 @@ export async function updateOrder<Ret, Args extends [any, ...any[]]>(
 ): Promise<Ret> {
   const order = await orderRef(deps.prisma, orderNo);
   refuseClosed(order);
-  return sendUpdate(deps.temporal, order.workflowId, update, args);
+  try {
+    return await sendUpdate(deps.temporal, order.workflowId, update, args);
+  } catch (err) {
+    // The order closed between the lookup and the update (a workflow ends right after it stores its
+    // last stage): a closed order refuses the command (409), as when the lookup had seen it.
+    if (err instanceof WorkflowNotFoundError) refuseClosed(await orderRef(deps.prisma, orderNo));
+    throw err;
+  }
 }
 
 /** The order behind a production order: 404 when unknown. */

@@ -178,7 +178,9 @@ test('a stage that runs out of time warns, reminds, escalates, then takes its ti
   const quick = await startTestStack({
     policy: {
       earlyWarning: '1s',
-      stages: { sales_review: { limit: '3s', escalateAfter: '2s', actionAfter: '2s', timeoutAction: 'reject' } },
+      // Seconds apart, with room for a loaded machine: each level must be seen by a poll (the alert's
+      // write runs in the workflow task that raises it, a local activity, so a query sees it after that).
+      stages: { sales_review: { limit: '3s', escalateAfter: '4s', actionAfter: '4s', timeoutAction: 'reject' } },
     },
   });
   try {

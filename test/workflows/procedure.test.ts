@@ -245,11 +245,13 @@ test('prepayment: invoiced at confirmation, shipping waits for the money', async
 test('dunning ladder: reminders once each, the final notice puts the customer on credit hold', async () => {
   const quick = await startTestStack({
     policy: {
-      paymentTerms: { NET_30: { creditPeriod: '2s', prepayment: false } },
+      // Seconds apart, with room for a busy machine: the ladder catches up (sends only the newest
+      // level due) when the invoice is noticed after the next level's time, here 10 s after dispatch.
+      paymentTerms: { NET_30: { creditPeriod: '8s', prepayment: false } },
       dunning: [
-        { code: 'friendly', offset: '-1s' },
-        { code: 'overdue_1', offset: '1s' },
-        { code: 'final', offset: '3s', final: true },
+        { code: 'friendly', offset: '-4s' },
+        { code: 'overdue_1', offset: '2s' },
+        { code: 'final', offset: '4s', final: true },
       ],
     },
   });
@@ -260,7 +262,7 @@ test('dunning ladder: reminders once each, the final notice puts the customer on
     await api(quick, 'POST', `/orders/${orderNo}/reviews/finance`, { decision: 'approve' }, 'finance');
     await waitForState(quick, orderNo, (s) => s.stage === 'shipping' && !!s.shipment);
     await api(quick, 'POST', `/orders/${orderNo}/dispatch`, {}, 'logistics');
-    await waitForState(quick, orderNo, (s) => s.remindersSent === 3, 30_000);
+    await waitForState(quick, orderNo, (s) => s.remindersSent === 3, 45_000);
 
     const invoice = await quick.prisma.invoice.findFirstOrThrow({ where: { order: { orderNo } }, include: { reminders: true } });
     expect(invoice.reminders.map((r) => r.level).sort()).toEqual(['final', 'friendly', 'overdue_1']);
