@@ -13,7 +13,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const prisma = createPrisma(config.databaseUrl);
   const mailer = createMailer(config.smtpUrl);
-  const dispatcher = startMailDispatcher({ prisma, databaseUrl: config.databaseUrl, mailer, mailFrom: config.mailFrom }, config.mail);
+  const dispatcher = startMailDispatcher({ prisma, databaseUrl: config.databaseUrl, mailer, mailFrom: config.mailFrom, publicUrl: config.console.publicUrl }, config.mail);
   console.log(`[mail] sending the outbox (queue "${config.mail.queue}", ${config.mail.concurrency} at a time) pid ${process.pid}`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());

@@ -28,7 +28,7 @@ async function main(): Promise<void> {
     connection,
     namespace: config.temporalNamespace,
     taskQueue: config.temporalTaskQueue,
-    deps: { prisma, mailQueue: config.mail.queue, carriers: builtinCarrierAdapter, policy: config.policy, company: config.company , publicUrl: config.console.publicUrl },
+    deps: { prisma, mailQueue: config.mail.queue, carriers: builtinCarrierAdapter, policy: config.policy, company: config.company, publicUrl: config.console.publicUrl },
     dataConverter: dataConverterFor(config.payloadCodecKeys),
     // A prebuilt bundle of workflows/ (the chaos run builds one for the workers it restarts); else bundled now.
     workflowBundlePath: process.env.WORKFLOW_BUNDLE || undefined,
@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   console.log(`[worker] polling task queue "${config.temporalTaskQueue}" on ${config.temporalAddress} (namespace ${config.temporalNamespace})`);
   console.log(`[worker] config ${JSON.stringify(describeConfig(config))}`);
   const dispatcher = config.mail.dispatchInWorker
-    ? startMailDispatcher({ prisma, databaseUrl: config.databaseUrl, mailer, mailFrom: config.mailFrom }, config.mail)
+    ? startMailDispatcher({ prisma, databaseUrl: config.databaseUrl, mailer, mailFrom: config.mailFrom, publicUrl: config.console.publicUrl }, config.mail)
     : undefined;
   console.log(`[worker] ${dispatcher ? `sending the outbox (queue "${config.mail.queue}")` : 'not sending mail (MAIL_DISPATCH_IN_WORKER=false)'}`);
   const temporal = createTemporalClient(config);

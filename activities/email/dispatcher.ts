@@ -39,6 +39,8 @@ export interface DispatcherDeps {
   mailer: Transporter;
   /** From header, e.g. `"Sales Orders <orders@example.com>"`. */
   mailFrom: string;
+  /** PUBLIC_URL: the alert mail about an undeliverable customer mail links to the order's console page. */
+  publicUrl?: string;
   log?: (line: string) => void;
 }
 
@@ -181,7 +183,7 @@ export function startMailDispatcher(deps: DispatcherDeps, opts: DispatcherOption
         [row.id, reason],
       );
       if (changed === 0 || !row.orderId) return;
-      await raiseMailAlert(tx, row, reason, opts.queue);
+      await raiseMailAlert(tx, row, reason, opts.queue, deps.publicUrl);
     });
     stats.failed += 1;
     log(`${row.key} to ${row.toAddress}: failed for good (${reason})${row.orderId ? '; alerted' : '; no order to alert on'}`);
@@ -256,7 +258,7 @@ export function startMailDispatcher(deps: DispatcherDeps, opts: DispatcherOption
   };
 }
 
-async function raiseMailAlert(tx: Sql, row: ClaimedRow, reason: string, queue: string): Promise<void> {
+async function raiseMailAlert(tx: Sql, row: ClaimedRow, reason: string, queue: string, publicUrl?: string): Promise<void> {
   const role = ownerOf(row.template);
   const key = `mail-failed:${row.key}`;
   const message = `Email "${row.subject}" to ${row.toName ? `${row.toName} <${row.toAddress}>` : row.toAddress} could not be delivered: ${reason}`;
@@ -274,7 +276,7 @@ async function raiseMailAlert(tx: Sql, row: ClaimedRow, reason: string, queue: s
     stage: order.stage,
     detail: `${message}\nCheck the customer's address and tell the customer another way.`,
   });
-  await enqueueRoleMail(tx, { key, orderId: row.orderId!, role, ...mail }, queue);
+  await enqueueRoleMail(tx, { key, orderId: row.orderId!, role, ...mail }, queue, publicUrl);
 }
 
 /** The LISTEN connection: reconnects after an error; every NOTIFY for our queue wakes the dispatcher. */

@@ -71,7 +71,7 @@ async function main(): Promise<void> {
     const { startMailDispatcher } = await import('../../activities/email/dispatcher');
     const mailer = createMailer(config.smtpUrl);
     // The worker process sends the outbox as worker/main.ts does; stopped (its sends finished) before the mailer closes.
-    const dispatcher = startMailDispatcher({ prisma, databaseUrl: config.databaseUrl, mailer, mailFrom: config.mailFrom, log: () => undefined }, config.mail);
+    const dispatcher = startMailDispatcher({ prisma, databaseUrl: config.databaseUrl, mailer, mailFrom: config.mailFrom, publicUrl: config.console.publicUrl, log: () => undefined }, config.mail);
     closers.unshift(() => dispatcher.stop(), () => mailer.close(), () => prisma.$disconnect());
     worker = await createWorker({
       connection,

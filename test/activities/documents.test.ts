@@ -13,7 +13,7 @@ import { DEFAULT_COMPANY } from '../../activities/documents/company';
 import { loadDocumentData } from '../../activities/documents/model';
 import { renderDocument } from '../../activities/documents/render';
 import { createOrder, type TestOrder } from './order-factory';
-import { messagesWithId, useActivityEnv, type ActivityEnv } from './setup';
+import { delivered, useActivityEnv, type ActivityEnv } from './setup';
 import { pdfText } from '../support/pdf';
 import { createFixture, type Fixture } from '../support/fixtures';
 
@@ -60,7 +60,7 @@ async function sendTwice(key: string, template: 'order_confirmation' | 'order_ch
   expect(first.sent).toBe(true);
   expect(second.messageId).toBe(first.messageId);
   expect(await env.prisma.emailOutbox.count({ where: { key } })).toBe(1);
-  const mails = await messagesWithId(env.smtp, first.messageId);
+  const mails = await delivered(env.smtp, first.messageId);
   expect(mails).toHaveLength(1);
   return mails[0];
 }
@@ -190,7 +190,7 @@ test('the invoice mail carries the commercial invoice with its due date and paym
 
 test('a mail without documents has no attachments', async () => {
   const r = await env.acts.sendCustomerEmail({ key: `delivered:${order.id}`, orderId: order.id, template: 'delivery_confirmation', data: {} });
-  const [mail] = await messagesWithId(env.smtp, r.messageId);
+  const [mail] = await delivered(env.smtp, r.messageId);
   expect(mail.attachments).toEqual([]);
   const row = await env.prisma.emailOutbox.findUniqueOrThrow({ where: { key: `delivered:${order.id}` } });
   expect(row.attachments).toBeNull();

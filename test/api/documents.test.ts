@@ -89,6 +89,8 @@ describe('the contract signature step', () => {
     const text = await sign(body(Buffer.from('just text, named .png'), 'fake.png'));
     expect(text.status).toBe(400);
     expect(text.body.field).toBe('scan.contentBase64');
+    const notBase64 = await sign({ ...body(PNG), scan: { fileName: 'x.png', contentBase64: '签字扫描件!' } });
+    expect([notBase64.status, notBase64.body.field]).toEqual([400, 'scan.contentBase64']);
     // Just over 5 MiB (inside the route's body limit: the size rule answers) and well over it
     // (refused on the declared length, before the body is parsed): the same 413 naming the scan.
     for (const size of [5 * 1024 * 1024 + 1, 6 * 1024 * 1024]) {

@@ -108,7 +108,7 @@ export async function startTestStack(opts: {
       options: { shutdownGraceTime: '1s' },
     });
     running = worker.run();
-    dispatcher = startMailDispatcher({ prisma, databaseUrl: config.databaseUrl, mailer, mailFrom: config.mailFrom, log: () => undefined }, mail);
+    dispatcher = startMailDispatcher({ prisma, databaseUrl: config.databaseUrl, mailer, mailFrom: config.mailFrom, publicUrl: config.console.publicUrl, log: () => undefined }, mail);
   };
   const stopWorker = async () => {
     await dispatcher?.stop();

@@ -85,6 +85,12 @@ test("a 550 for the customer's address: that mail fails with an alert to sales o
   expect(alerts).toEqual([expect.objectContaining({ key: `mail-failed:${key}`, role: 'sales' })]);
   const detail = await api(stack, 'GET', `/orders/${orderNo}`, undefined, 'sales');
   expect(detail.body.alerts).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'mail_failed', role: 'sales' })]));
+  // Sales is mailed about it, with the link to the order's page in the console.
+  const alertMails = await until('the alert mail to sales', async () => {
+    const rows = await stack.prisma.emailOutbox.findMany({ where: { key: { startsWith: `mail-failed:${key}:` } } });
+    return rows.length > 0 ? rows : undefined;
+  });
+  for (const m of alertMails) expect(m.body).toContain(`/app/orders/${orderNo}`);
 
   // The same step's staff mails (production, logistics) are not held up by the refusal.
   const staff = await until('the staff mails sent', async () => {
