@@ -6,6 +6,7 @@
  * sent twice by two dispatchers, and sent again (same Message-ID, counted)
  * after a dispatcher process is killed mid-send.
  */
+import { until } from '../support/poll';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -41,16 +42,6 @@ const message = (key: string, over: Partial<OutboxMessage> = {}): OutboxMessage 
 });
 
 const row = (key: string) => env.prisma.emailOutbox.findUniqueOrThrow({ where: { key } });
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 const statusOf = async (key: string) => (await row(key)).status;
 const untilStatus = (key: string, status: string, timeoutMs?: number) =>

@@ -15,6 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { createFixture, type Fixture } from '../support/fixtures';
 import { startTestStack, type TestStack } from '../support/stack';
 import { api, intakeBody, orderHandle, placeOrder, waitForState } from '../support/orders';
+import { until } from '../support/poll';
 
 jest.setTimeout(300_000);
 
@@ -68,17 +69,6 @@ async function healthy(orderNo: string): Promise<void> {
   expect((history.events ?? []).filter((e) => e.workflowTaskFailedEventAttributes)).toEqual([]);
 }
 
-/** Polls the database until `read` returns something `ok` accepts. */
-async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 test('stock preparation past the plan with timeoutAction "reject": rejected, production cancelled, stock released, nothing booked or delivered', async () => {
   const f = await createFixture(stack.prisma);
   const orderNo = await placeOrder(stack, f, {
@@ -98,10 +88,13 @@ test('stock preparation past the plan with timeoutAction "reject": rejected, pro
   expect(end.alerts.filter((a) => a.startsWith('stock_preparation'))).toEqual(
     expect.arrayContaining(['stock_preparation:reminded', 'stock_preparation:escalated', 'stock_preparation:timed_out']),
   );
-  const order = await eventually(
-    () => stack.prisma.order.findUniqueOrThrow({ where: { orderNo }, include: { productionOrders: true, shipment: true } }),
-    (o) => o.stage === 'rejected',
+  const order = await until(
     'the read model to say rejected',
+    async () => {
+      const v = await stack.prisma.order.findUniqueOrThrow({ where: { orderNo }, include: { productionOrders: true, shipment: true } });
+      return v.stage === 'rejected' && v;
+    },
+    30_000,
   );
   expect(order.productionOrders.map((p) => p.status)).toEqual(['cancelled']);
   expect(order.shipment).toBeNull();
@@ -124,10 +117,13 @@ test('in transit past ETA + grace with timeoutAction "cancel": the order needs a
   const state = await waitForState(stack, orderNo, (s) => s.stage === 'exception', 30_000);
   expect(state.exception).toMatchObject({ stage: 'in_transit', step: 'delivery' });
   expect(state.shipment!.deliveredAt).toBeUndefined();
-  const order = await eventually(
-    () => stack.prisma.order.findUniqueOrThrow({ where: { orderNo }, include: { shipment: true, invoice: true } }),
-    (o) => o.stage === 'exception',
+  const order = await until(
     'the read model to say exception',
+    async () => {
+      const v = await stack.prisma.order.findUniqueOrThrow({ where: { orderNo }, include: { shipment: true, invoice: true } });
+      return v.stage === 'exception' && v;
+    },
+    30_000,
   );
   // The goods left: the shipment stands, the invoice stands, nothing was cancelled or delivered.
   expect(order.shipment!.status).not.toBe('cancelled');
@@ -135,10 +131,13 @@ test('in transit past ETA + grace with timeoutAction "cancel": the order needs a
   expect(order.invoice!.status).not.toBe('void');
   expect(mailsTo(f, orderNo).some((m) => /已送达|已取消|delivered|cancelled/i.test(m.subject))).toBe(false);
   // Logistics (the stage's assignee) and its manager are alerted.
-  const alerts = await eventually(
-    () => stack.prisma.alert.findMany({ where: { order: { orderNo }, kind: 'exception' } }),
-    (a) => a.length >= 2,
+  const alerts = await until(
     'the exception alerts',
+    async () => {
+      const v = await stack.prisma.alert.findMany({ where: { order: { orderNo }, kind: 'exception' } });
+      return v.length >= 2 && v;
+    },
+    30_000,
   );
   expect(alerts.map((a) => a.role).sort()).toEqual(['logistics', 'sales_manager']);
 
@@ -179,10 +178,12 @@ test('a change that raises a paid prepayment invoice reopens it: shipping waits 
   expect(Number(reopened.invoice!.amount)).toBeGreaterThan(Number(invoice.amount));
   expect((await api(stack, 'POST', `/orders/${orderNo}/dispatch`, {}, 'logistics')).status).toBe(409);
   // The ladder goes on from where it stopped (before, it ended with the first full payment).
-  const after = await eventually(
-    () => stack.prisma.dunningReminder.findMany({ where: { invoiceId: invoice.invoiceId } }),
-    (r) => r.length > remindersBefore,
+  const after = await until(
     'a dunning reminder for the reopened invoice',
+    async () => {
+      const v = await stack.prisma.dunningReminder.findMany({ where: { invoiceId: invoice.invoiceId } });
+      return v.length > remindersBefore && v;
+    },
     90_000,
   );
   expect(after.length).toBeGreaterThan(remindersBefore);

@@ -8,7 +8,7 @@
  * the console session (a fresh browser), the same page cannot decode it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -16,6 +16,8 @@ import { startTestStack, type TestStack } from '../support/stack';
 import { createFixture } from '../support/fixtures';
 import { authHeaders, placeOrder, orderHandle, waitForStage } from '../support/orders';
 import { closeTestPrisma } from '../support/db';
+import { until } from '../support/poll';
+import { freePorts } from '../../bench/lib/util';
 import { DESKTOP, ROOT, ensureWebBuilt, launch, passwordOf, shot, signIn } from './browser';
 
 jest.setTimeout(240_000);
@@ -28,32 +30,22 @@ let ui: ChildProcess | undefined;
 let base: string;
 let uiUrl: string;
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
-async function waitForHttp(url: string, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      const res = await fetch(url);
-      if (res.status < 500) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`${url} did not answer within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
+/** Answers once `url` answers at all (below 500). */
+const waitForHttp = (url: string) =>
+  until(
+    `${url} to answer`,
+    async () => {
+      const res = await fetch(url).catch(() => undefined);
+      return res !== undefined && res.status < 500;
+    },
+    60_000,
+    300,
+  );
 
 beforeAll(async () => {
   if (!existsSync(UI_SERVER)) throw new Error(`${UI_SERVER} is missing: bash scripts/cluster.sh ensure-ui builds it (npm test does)`);
   ensureWebBuilt();
-  const uiPort = await freePort();
+  const [uiPort] = await freePorts(1);
   uiUrl = `http://127.0.0.1:${uiPort}`;
   // The API allows exactly the UI's origin to call /codec with credentials.
   stack = await startTestStack({ env: { TEMPORAL_UI_URL: uiUrl } });

@@ -3,6 +3,7 @@
  * the web app does), then send the cookie and, on writes, the CSRF token.
  */
 import type { TestStack } from './stack';
+import { injectJson } from './orders';
 
 export interface Browser {
   cookie: string;
@@ -33,12 +34,5 @@ export async function browse(
 ) {
   const headers: Record<string, string> = { ...(b ? { cookie: b.cookie } : {}), ...opts.headers };
   if (b && method !== 'GET' && opts.csrf !== false) headers['x-csrf-token'] = b.csrfToken;
-  const res = await stack.app.inject({ method, url, payload: body as object | undefined, headers });
-  let parsed: any;
-  try {
-    parsed = res.body ? res.json() : undefined;
-  } catch {
-    parsed = res.body;
-  }
-  return { status: res.statusCode, headers: res.headers, body: parsed };
+  return injectJson(stack, method, url, body, headers);
 }

@@ -89,7 +89,12 @@ export async function api(
   headers: Record<string, string> = {},
 ) {
   const auth = actor === null ? {} : await authHeaders(stack, actor);
-  const res = await stack.app.inject({ method, url, payload: body as object | undefined, headers: { ...auth, ...headers } });
+  return injectJson(stack, method, url, body, { ...auth, ...headers });
+}
+
+/** One request through the app: status, headers and the body parsed as JSON (the raw text when it is not JSON). */
+export async function injectJson(stack: TestStack, method: string, url: string, body: unknown, headers: Record<string, string>) {
+  const res = await stack.app.inject({ method: method as 'GET', url, payload: body as object | undefined, headers });
   let parsed: any;
   try {
     parsed = res.body ? res.json() : undefined;

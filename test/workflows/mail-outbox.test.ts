@@ -5,6 +5,7 @@
  * for the customer's address fails that mail and alerts sales on the order
  * while the staff mails of the same step go out.
  */
+import { until } from '../support/poll';
 import { messageIdFor } from '../../activities/email/outbox';
 import { createFixture, type Fixture } from '../support/fixtures';
 import { api, placeOrder, waitForState } from '../support/orders';
@@ -22,16 +23,6 @@ afterEach(async () => {
 });
 
 const outboxRow = (key: string) => stack.prisma.emailOutbox.findUnique({ where: { key } });
-
-async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
 
 async function approvedOrder(f: Fixture): Promise<{ orderNo: string; orderId: string }> {
   const orderNo = await placeOrder(stack, f);
